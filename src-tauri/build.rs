@@ -1,0 +1,19 @@
+//! Declares the app's IPC commands so each one is denied unless a capability grants it.
+
+/// Every command in `commands/`; the capability files grant them by `allow-<name>`.
+const APP_COMMANDS: &[&str] = &[
+    "app_info",
+    "get_settings",
+    "save_connection",
+    "secret_status",
+    "save_secret",
+    "clear_secret",
+    "open_logs_folder",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(APP_COMMANDS));
+    tauri_build::try_build(attributes).expect("failed to run tauri-build");
+}

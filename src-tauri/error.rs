@@ -1,0 +1,72 @@
+//! One error type for the whole app. It reaches the UI as `{code, message}`; the UI
+//! switches on `code`, which never changes once released, and shows `message` as is.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes. Add one only when the UI or a caller acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No OS keychain can be reached (Linux without a running, unlocked Secret Service).
+    KeychainUnavailable,
+    /// The keychain answered but refused or failed the operation.
+    KeychainFailed,
+    /// The request carried a value the app cannot accept; the message says which.
+    InvalidInput,
+    /// A file could not be read or written.
+    StorageFailed,
+    /// A stored file did not parse; it was moved aside and nothing was overwritten.
+    StorageCorrupt,
+    /// The app could not open something on the desktop (a folder, a link).
+    OpenFailed,
+    /// A bug: the message says where.
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, thiserror::Error)]
+#[error("{message} ({code:?})")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
+    }
+
+    pub fn storage(action: &str, path: &std::path::Path, err: impl std::fmt::Display) -> Self {
+        Self::new(
+            ErrorCode::StorageFailed,
+            format!("Could not {action} {}: {err}", path.display()),
+        )
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_code_and_message_for_the_ui() {
+        let err = AppError::new(ErrorCode::KeychainUnavailable, "Start gnome-keyring");
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "keychain_unavailable", "message": "Start gnome-keyring"})
+        );
+    }
+}

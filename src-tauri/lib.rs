@@ -1,0 +1,112 @@
+//! The Tauri shell: plugins, managed state and the command list. Logic lives in the core
+//! rooms (`broker`, `storage`, …), which tests reach without a window.
+
+pub mod broker;
+pub mod commands;
+pub mod error;
+pub mod logging;
+pub mod state;
+pub mod storage;
+
+use tauri::{Manager, RunEvent};
+
+use crate::broker::keychain::OsKeychain;
+use crate::state::{AppPaths, AppState, SETTINGS_FILE};
+use crate::storage::app_store::CrashSafeStore;
+
+/// The typed command list; `ui/src/bindings.ts` is generated from it (see the test below).
+pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
+        commands::app::app_info,
+        commands::app::open_logs_folder,
+        commands::settings::get_settings,
+        commands::settings::save_connection,
+        commands::settings::secret_status,
+        commands::settings::save_secret,
+        commands::settings::clear_secret,
+    ])
+}
+
+pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
+
+pub fn export_bindings() -> String {
+    ipc_builder()
+        .export_str(
+            specta_typescript::Typescript::default()
+                .bigint(specta_typescript::BigIntExportBehavior::Number)
+                .header("// Generated from Rust by tauri-specta (`UPDATE_BINDINGS=1 cargo test bindings`). Do not edit.\n// @ts-nocheck\n/* eslint-disable */\n"),
+        )
+        .expect("IPC bindings export")
+}
+
+fn focus_main_window(app: &tauri::AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Opens the desktop app.
+pub fn run() {
+    let ipc = ipc_builder();
+    let app = tauri::Builder::default()
+        // First, so a second launch hands over before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            focus_main_window(app)
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_http::init())
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(ipc.invoke_handler())
+        .setup(move |app| {
+            let handle = app.handle();
+            let data_dir = app.path().app_data_dir()?;
+            let log_dir = app.path().app_log_dir()?;
+            match logging::init(&log_dir) {
+                Ok(guard) => {
+                    app.manage(guard);
+                }
+                Err(e) => eprintln!("logging to a file is off: {e}"),
+            }
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), data = %data_dir.display(), "starting");
+            let (settings, settings_recovery) = CrashSafeStore::open(handle, SETTINGS_FILE)?;
+            app.manage(AppState {
+                keychain: OsKeychain::for_app(),
+                settings,
+                paths: AppPaths { data_dir, log_dir },
+                settings_recovery,
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("the app could not start");
+
+    app.run(|app, event| {
+        if let RunEvent::ExitRequested { .. } = event {
+            if let Some(state) = app.try_state::<AppState>() {
+                state.settings.close();
+            }
+            tracing::info!("exiting");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bindings_are_current() {
+        let generated = super::export_bindings();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(super::BINDINGS_PATH);
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            checked_in == generated,
+            "{} is stale: run `UPDATE_BINDINGS=1 cargo test bindings`",
+            super::BINDINGS_PATH
+        );
+    }
+}

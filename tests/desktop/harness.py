@@ -1,0 +1,178 @@
+"""Runs the real app binary under Xvfb, with its own data folders, for desktop tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_TITLE = "Todo Assistant"
+APP_IDENTIFIER = "dev.todoassistant.app"
+ARTIFACTS = ROOT / "target" / "test-artifacts"
+
+
+def app_binary() -> Path:
+    binary = Path(os.environ.get("TODO_ASSISTANT_BIN", ROOT / "target" / "debug" / "todo-assistant"))
+    if not binary.exists():
+        raise RuntimeError(f"{binary} is missing: build it with `cargo build --features tauri/custom-protocol`")
+    return binary
+
+
+def wait_for(condition, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Xvfb:
+    """A private X display; stops with the test session."""
+
+    def __init__(self) -> None:
+        for number in range(90, 140):
+            if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+                break
+        self.display = f":{number}"
+        self.process = subprocess.Popen(
+            ["Xvfb", self.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 15, "Xvfb to start")
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        subprocess.run(["import", "-display", self.display, "-window", "root", str(path)], check=True)
+        return path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def unique_colors(png: Path) -> int:
+    out = subprocess.run(["identify", "-format", "%k", str(png)], check=True, capture_output=True, text=True)
+    return int(out.stdout.strip())
+
+
+def app_environment(home: Path, display: str) -> dict[str, str]:
+    """A fresh profile: settings, data and logs go under `home`, never the user's own."""
+    env = dict(os.environ)
+    env.update(
+        DISPLAY=display,
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        WEBKIT_DISABLE_COMPOSITING_MODE="1",
+        NO_AT_BRIDGE="1",
+        RUST_LOG="info",
+    )
+    return env
+
+
+def app_data_dir(home: Path) -> Path:
+    return home / "data" / APP_IDENTIFIER
+
+
+class WebDriver:
+    """The few W3C WebDriver calls the tests need, against Debian's WebKitWebDriver."""
+
+    def __init__(self, env: dict[str, str], binary: Path, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._log = log.open("w")
+        driver_env = dict(env, TAURI_WEBVIEW_AUTOMATION="true")
+        self.process = subprocess.Popen(
+            ["WebKitWebDriver", f"--port={self.port}"], env=driver_env, stdout=self._log, stderr=self._log
+        )
+        wait_for(self._ready, 20, "WebKitWebDriver")
+        caps = {"capabilities": {"alwaysMatch": {"webkitgtk:browserOptions": {"binary": str(binary), "args": []}}}}
+        self.session = self.request("POST", "/session", caps)["sessionId"]
+
+    def _ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.base + "/status", timeout=1):
+                return True
+        except (urllib.error.URLError, ConnectionError):
+            return False
+
+    def request(self, method: str, path: str, body: dict | None = None):
+        data = json.dumps(body if body is not None else {}).encode() if method == "POST" else None
+        req = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=60) as response:
+                return json.load(response)["value"]
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(f"WebDriver {method} {path}: {e.code} {e.read()[:400]!r}") from None
+
+    def s(self, path: str) -> str:
+        return f"/session/{self.session}{path}"
+
+    def script(self, source: str, *args):
+        return self.request("POST", self.s("/execute/sync"), {"script": source, "args": list(args)})
+
+    def call(self, expression: str):
+        """Awaits a promise in the page and returns {ok, value|error}."""
+        source = (
+            "const done = arguments[arguments.length - 1];"
+            f"Promise.resolve().then(() => {expression})"
+            ".then(v => done({ok: true, value: v}), e => done({ok: false, error: e}));"
+        )
+        return self.request("POST", self.s("/execute/async"), {"script": source, "args": []})
+
+    def find(self, css: str) -> str:
+        found = self.request("POST", self.s("/element"), {"using": "css selector", "value": css})
+        return next(iter(found.values()))
+
+    def wait_find(self, css: str, timeout: float = 30) -> str:
+        def attempt():
+            try:
+                return self.find(css)
+            except RuntimeError:
+                return None
+
+        return wait_for(attempt, timeout, f"element {css}")
+
+    def click(self, css: str) -> None:
+        self.request("POST", self.s(f"/element/{self.wait_find(css)}/click"), {})
+
+    def type(self, css: str, text: str) -> None:
+        self.request("POST", self.s(f"/element/{self.wait_find(css)}/value"), {"text": text})
+
+    def text(self) -> str:
+        return self.script("return document.body.innerText")
+
+    def close(self) -> None:
+        try:
+            self.request("DELETE", self.s(""))
+        except Exception:
+            pass
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._log.close()
+
+
+def have(*tools: str) -> bool:
+    return all(shutil.which(t) for t in tools)

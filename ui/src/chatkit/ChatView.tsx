@@ -1,0 +1,70 @@
+import { useCallback, useEffect, useState } from "react";
+import {
+  CHATKIT_LOAD_TIMEOUT_MS,
+  explainUnavailable,
+  injectChatKitScript,
+  waitForChatKit,
+  type ChatKitAvailability,
+} from "./loadChatKit";
+
+type LoadState = { phase: "loading" } | { phase: "ready" } | { phase: "unavailable"; why: string };
+
+/** Loads ChatKit from the CDN; never a blank pane: it is loading, ready, or says why not. */
+export function ChatView() {
+  const [attempt, setAttempt] = useState(0);
+  const [state, setState] = useState<LoadState>({ phase: "loading" });
+
+  useEffect(() => {
+    let cancelled = false;
+    const script = customElements.get("openai-chatkit") ? null : injectChatKitScript(document, attempt);
+    void waitForChatKit(customElements, script, CHATKIT_LOAD_TIMEOUT_MS).then(
+      (outcome: ChatKitAvailability) => {
+        if (cancelled) return;
+        setState(
+          outcome === "ready"
+            ? { phase: "ready" }
+            : { phase: "unavailable", why: explainUnavailable(outcome, navigator.onLine) },
+        );
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [attempt]);
+
+  const retry = useCallback(() => {
+    setState({ phase: "loading" });
+    setAttempt((n) => n + 1);
+  }, []);
+
+  if (state.phase === "loading") {
+    return (
+      <section className="pane center" aria-busy="true">
+        <div className="spinner" aria-hidden="true" />
+        <p className="muted">Loading chat…</p>
+      </section>
+    );
+  }
+  if (state.phase === "unavailable") {
+    return (
+      <section className="pane center">
+        <div className="card narrow">
+          <h2>Chat can't load right now</h2>
+          <p>{state.why}</p>
+          <p className="muted small">Your tasks are stored on this computer and stay available.</p>
+          <button type="button" className="primary" onClick={retry}>
+            Retry
+          </button>
+        </div>
+      </section>
+    );
+  }
+  return (
+    <section className="pane center">
+      <div className="card narrow">
+        <h2>Chat is ready</h2>
+        <p className="muted">The assistant panel appears here once the local ChatKit server is running.</p>
+      </div>
+    </section>
+  );
+}

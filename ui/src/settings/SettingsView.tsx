@@ -1,0 +1,62 @@
+import { useEffect, useState } from "react";
+import { commands, type AppError, type AppInfo, type Settings } from "../bindings";
+import { ErrorBanner } from "../shared/ErrorBanner";
+import { asAppError, unwrap } from "../shared/ipc";
+import { ConnectionForm } from "./ConnectionForm";
+
+export function SettingsView({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+
+  useEffect(() => {
+    commands.appInfo().then(setInfo, (e: unknown) => { setError(asAppError(e)); });
+  }, []);
+
+  const openLogs = async () => {
+    setError(null);
+    try {
+      await unwrap(commands.openLogsFolder());
+    } catch (e) {
+      setError(asAppError(e));
+    }
+  };
+
+  return (
+    <section className="pane scroll">
+      <div className="card wide">
+        <h1>Settings</h1>
+        <h2>Connection</h2>
+        <ConnectionForm settings={settings} submitLabel="Save" onSaved={onSaved} />
+      </div>
+      <div className="card wide">
+        <h2>About and troubleshooting</h2>
+        {info?.settings_recovery.kind === "quarantined" && (
+          <div className="banner banner-warning" role="note">
+            <p>
+              Your settings file was damaged and was moved to {info.settings_recovery.quarantined}.{" "}
+              {info.settings_recovery.restored_from_backup
+                ? "The last good copy was restored."
+                : "Settings were reset; please check them."}
+            </p>
+          </div>
+        )}
+        {info && (
+          <dl className="facts">
+            <dt>Version</dt>
+            <dd>{info.version}</dd>
+            <dt>Data folder</dt>
+            <dd><code>{info.paths.data_dir}</code></dd>
+            <dt>Logs folder</dt>
+            <dd><code>{info.paths.log_dir}</code></dd>
+            <dt>Keychain entry</dt>
+            <dd><code>{info.keychain_service}</code></dd>
+          </dl>
+        )}
+        {error && <ErrorBanner error={error} onDismiss={() => { setError(null); }} />}
+        <button type="button" onClick={() => void openLogs()}>
+          Open logs folder
+        </button>
+      </div>
+    </section>
+  );
+}
