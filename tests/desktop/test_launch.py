@@ -34,6 +34,59 @@ def close_like_a_window_manager(dpy, window):
     dpy.flush()
 
 
+def launch(env, log_path):
+    log = log_path.open("w")
+    return subprocess.Popen([str(app_binary())], env=env, stdout=log, stderr=subprocess.STDOUT), log
+
+
+def wait_mapped(dpy):
+    def mapped_window():
+        window = find_app_window(dpy)
+        return window if window and window.get_attributes().map_state == X.IsViewable else None
+
+    return wait_for(mapped_window, 90, "the main window to map")
+
+
+def count_app_windows(dpy):
+    return sum(1 for w in dpy.screen().root.query_tree().children if w.get_wm_name() == APP_TITLE)
+
+
+def test_window_size_survives_a_restart_and_a_second_launch_hands_over(xvfb, tmp_path):
+    env = app_environment(tmp_path, xvfb.display)
+    dpy = xdisplay.Display(xvfb.display)
+    first, log = launch(env, tmp_path / "first.log")
+    try:
+        window = wait_mapped(dpy)
+        window.configure(width=900, height=640)
+        dpy.sync()
+        wait_for(lambda: (window.get_geometry().width, window.get_geometry().height) == (900, 640), 10, "the resize")
+
+        # A second launch must hand over to the first and leave, not open another window.
+        second = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert second.wait(timeout=30) == 0
+        assert first.poll() is None
+        assert count_app_windows(dpy) == 1
+
+        close_like_a_window_manager(dpy, window)
+        assert first.wait(timeout=30) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+        log.close()
+
+    again, log = launch(env, tmp_path / "again.log")
+    try:
+        window = wait_mapped(dpy)
+        geometry = window.get_geometry()
+        assert (geometry.width, geometry.height) == (900, 640)
+        close_like_a_window_manager(dpy, window)
+        assert again.wait(timeout=30) == 0
+    finally:
+        if again.poll() is None:
+            again.kill()
+        log.close()
+
+
 def test_window_maps_draws_and_closes_cleanly(xvfb, tmp_path):
     env = app_environment(tmp_path, xvfb.display)
     log = (tmp_path / "app.log").open("w")

@@ -72,6 +72,7 @@ export function ConnectionForm({
   const [draft, setDraft] = useState<Draft>(() => draftFrom(settings.connection));
   const [fetchedStatus, setStatus] = useState<SecretStatus | null>(null);
   const [error, setError] = useState<AppError | null>(null);
+  const [unreachableSlot, setUnreachableSlot] = useState<SecretSlot | null>(null);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   const slot = secretSlotFor(draft.kind);
@@ -85,7 +86,9 @@ export function ConnectionForm({
         if (!cancelled) setStatus(s);
       },
       (e: unknown) => {
-        if (!cancelled) setError(asAppError(e));
+        if (cancelled) return;
+        setUnreachableSlot(slot);
+        setError(asAppError(e));
       },
     );
     return () => {
@@ -164,7 +167,9 @@ export function ConnectionForm({
       {draft.kind === "local" && (
         <>
           <label>
-            Base URL <span className="muted">(optional, for OpenAI-compatible servers)</span>
+            <span>
+              Base URL <span className="muted">(optional, for OpenAI-compatible servers)</span>
+            </span>
             <input type="url" value={draft.baseUrl} placeholder="https://api.openai.com/v1"
               onChange={(e) => { update({ baseUrl: e.target.value }); }} />
           </label>
@@ -197,7 +202,9 @@ export function ConnectionForm({
       </label>
       <p className="muted small" data-testid="secret-status">
         {status === null
-          ? "Checking the keychain…"
+          ? unreachableSlot === slot
+            ? "The system keychain can't be reached; see the message below."
+            : "Checking the keychain…"
           : status.is_set
             ? `Saved in the system keychain, ending in ••••${status.last_four ?? ""}.`
             : "No key saved yet. It will be kept in your system keychain, never in a file."}
