@@ -9,6 +9,11 @@ const APP_COMMANDS: &[&str] = &[
     "save_secret",
     "clear_secret",
     "open_logs_folder",
+    "save_chatkit_domain_key",
+    "remember_thread",
+    "chatkit_client_secret",
+    "chatkit_fetch",
+    "chatkit_cancel",
 ];
 
 fn main() {

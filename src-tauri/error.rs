@@ -19,6 +19,18 @@ pub enum ErrorCode {
     StorageCorrupt,
     /// The app could not open something on the desktop (a folder, a link).
     OpenFailed,
+    /// A ChatKit request without a valid client secret (missing, forged or expired).
+    Unauthenticated,
+    /// A request from a web origin that is neither this app nor a loopback page.
+    ForbiddenOrigin,
+    /// A malformed request: not JSON, an unknown op, or missing parameters.
+    InvalidRequest,
+    /// The thread or item named in the request does not exist.
+    NotFound,
+    /// A ChatKit feature this app does not offer yet (attachments, dictation).
+    NotSupported,
+    /// A client tool result arrived but no client tool call is waiting for one.
+    NoPendingToolCall,
     /// A bug: the message says where.
     Internal,
 }
@@ -33,6 +45,23 @@ pub struct AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// The HTTP status `serve` answers with for this error.
+    pub fn http_status(&self) -> u16 {
+        match self.code {
+            ErrorCode::InvalidInput | ErrorCode::InvalidRequest | ErrorCode::NotSupported => 400,
+            ErrorCode::Unauthenticated => 401,
+            ErrorCode::ForbiddenOrigin => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::NoPendingToolCall => 409,
+            ErrorCode::KeychainUnavailable
+            | ErrorCode::KeychainFailed
+            | ErrorCode::StorageFailed
+            | ErrorCode::StorageCorrupt
+            | ErrorCode::OpenFailed
+            | ErrorCode::Internal => 500,
+        }
+    }
+
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,

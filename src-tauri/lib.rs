@@ -2,17 +2,24 @@
 //! rooms (`broker`, `storage`, …), which tests reach without a window.
 
 pub mod broker;
+pub mod chatkit;
 pub mod commands;
 pub mod error;
 pub mod logging;
+pub mod serve;
 pub mod state;
 pub mod storage;
 
 use tauri::{Manager, RunEvent};
 
+use std::sync::Arc;
+
 use crate::broker::keychain::OsKeychain;
-use crate::state::{AppPaths, AppState, SETTINGS_FILE};
-use crate::storage::app_store::CrashSafeStore;
+use crate::chatkit::ipc::IpcStreams;
+use crate::state::{AppPaths, AppState, SETTINGS_DOC};
+use crate::storage::app_store::PluginDocuments;
+use crate::storage::atomic::Recovery;
+use crate::storage::documents::DocumentStore;
 
 /// The typed command list; `ui/src/bindings.ts` is generated from it (see the test below).
 pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -24,6 +31,11 @@ pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::settings::secret_status,
         commands::settings::save_secret,
         commands::settings::clear_secret,
+        commands::settings::save_chatkit_domain_key,
+        commands::settings::remember_thread,
+        commands::chatkit::chatkit_client_secret,
+        commands::chatkit::chatkit_fetch,
+        commands::chatkit::chatkit_cancel,
     ])
 }
 
@@ -37,6 +49,9 @@ pub fn export_bindings() -> String {
                 .header("// Generated from Rust by tauri-specta (`UPDATE_BINDINGS=1 cargo test bindings`). Do not edit.\n// @ts-nocheck\n/* eslint-disable */\n"),
         )
         .expect("IPC bindings export")
+        // tauri-specta rc.21 also emits a placeholder type for `Channel` that shadows the
+        // real `Channel` class it imports under the same name; drop the placeholder.
+        .replace("export type TAURI_CHANNEL<TSend> = null\n", "")
 }
 
 fn focus_main_window(app: &tauri::AppHandle) {
@@ -71,10 +86,26 @@ pub fn run() {
                 Err(e) => eprintln!("logging to a file is off: {e}"),
             }
             tracing::info!(version = env!("CARGO_PKG_VERSION"), data = %data_dir.display(), "starting");
-            let (settings, settings_recovery) = CrashSafeStore::open(handle, SETTINGS_FILE)?;
+            let settings_docs = Arc::new(PluginDocuments::new(handle.clone(), data_dir.clone()));
+            // Reading once now surfaces a repaired settings file in Settings.
+            if let Err(e) = settings_docs.read(SETTINGS_DOC) {
+                tracing::error!("settings unreadable: {}", e.message);
+            }
+            let settings_recovery = settings_docs
+                .take_recoveries()
+                .into_iter()
+                .next()
+                .unwrap_or(Recovery::Clean);
+            let thread_docs = Arc::new(PluginDocuments::new(
+                handle.clone(),
+                serve::local_threads_dir(&data_dir),
+            ));
             app.manage(AppState {
                 keychain: OsKeychain::for_app(),
-                settings,
+                settings_docs,
+                thread_docs,
+                chat: Default::default(),
+                streams: Arc::new(IpcStreams::default()),
                 paths: AppPaths { data_dir, log_dir },
                 settings_recovery,
             });
@@ -86,7 +117,8 @@ pub fn run() {
     app.run(|app, event| {
         if let RunEvent::ExitRequested { .. } = event {
             if let Some(state) = app.try_state::<AppState>() {
-                state.settings.close();
+                state.settings_docs.close_all();
+                state.thread_docs.close_all();
             }
             tracing::info!("exiting");
         }

@@ -2,5 +2,14 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    todo_assistant::run();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => {
+            if let Err(e) = todo_assistant::serve::run(&args[1..]) {
+                eprintln!("todo-assistant serve: {} ({:?})", e.message, e.code);
+                std::process::exit(2);
+            }
+        }
+        _ => todo_assistant::run(),
+    }
 }

@@ -47,6 +47,8 @@ pub struct Settings {
     /// `None` until onboarding is finished.
     pub connection: Option<Connection>,
     pub chatkit_domain_key: String,
+    /// The chat thread open when the app last closed, reopened at start.
+    pub last_thread_id: Option<String>,
 }
 
 impl Default for Settings {
@@ -54,6 +56,7 @@ impl Default for Settings {
         Self {
             connection: None,
             chatkit_domain_key: DEFAULT_CHATKIT_DOMAIN_KEY.to_string(),
+            last_thread_id: None,
         }
     }
 }
@@ -73,6 +76,9 @@ impl Settings {
         if let Some(Value::String(key)) = entries.get("chatkit_domain_key") {
             settings.chatkit_domain_key = key.clone();
         }
+        if let Some(Value::String(thread_id)) = entries.get("last_thread_id") {
+            settings.last_thread_id = Some(thread_id.clone());
+        }
         settings
     }
 
@@ -87,8 +93,22 @@ impl Settings {
             "chatkit_domain_key".into(),
             Value::String(self.chatkit_domain_key.clone()),
         );
+        if let Some(thread_id) = &self.last_thread_id {
+            entries.insert("last_thread_id".into(), Value::String(thread_id.clone()));
+        }
         entries
     }
+}
+
+/// A ChatKit domain key as the user typed it: one token, no spaces.
+pub fn validated_domain_key(raw: &str) -> AppResult<String> {
+    let key = raw.trim();
+    if key.is_empty() || key.len() > 200 || key.contains(char::is_whitespace) {
+        return Err(AppError::invalid_input(
+            "The domain key must be one word, e.g. domain_pk_… from OpenAI's domain allowlist.",
+        ));
+    }
+    Ok(key.to_string())
 }
 
 impl Connection {
@@ -154,6 +174,7 @@ mod tests {
                 model: "llama3.1".into(),
             })),
             chatkit_domain_key: "domain_pk_x".into(),
+            last_thread_id: Some("thr_1".into()),
         };
         let entries = settings.to_entries();
         assert_eq!(entries["schema_version"], SETTINGS_SCHEMA_VERSION);

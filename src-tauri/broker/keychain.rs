@@ -75,33 +75,54 @@ impl OsKeychain {
         &self.service
     }
 
-    fn entry(&self, slot: SecretSlot) -> AppResult<keyring::Entry> {
-        keyring::Entry::new(&self.service, slot.account()).map_err(|e| keychain_error(slot, e))
+    fn entry(&self, account: &str, label: &str) -> AppResult<keyring::Entry> {
+        keyring::Entry::new(&self.service, account).map_err(|e| keychain_error(label, e))
     }
 
-    pub fn read(&self, slot: SecretSlot) -> AppResult<Option<SecretString>> {
-        match self.entry(slot)?.get_password() {
+    /// Reads any account of this service; user-facing slots go through `read`.
+    pub(crate) fn read_account(
+        &self,
+        account: &str,
+        label: &str,
+    ) -> AppResult<Option<SecretString>> {
+        match self.entry(account, label)?.get_password() {
             Ok(value) => Ok(Some(SecretString::new(value))),
             Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(keychain_error(slot, e)),
+            Err(e) => Err(keychain_error(label, e)),
         }
     }
 
-    pub fn write(&self, slot: SecretSlot, secret: &SecretString) -> AppResult<()> {
-        self.entry(slot)?
+    pub(crate) fn write_account(
+        &self,
+        account: &str,
+        label: &str,
+        secret: &SecretString,
+    ) -> AppResult<()> {
+        self.entry(account, label)?
             .set_password(secret.expose())
-            .map_err(|e| keychain_error(slot, e))?;
-        tracing::info!(slot = slot.account(), "secret stored in the keychain");
+            .map_err(|e| keychain_error(label, e))?;
+        tracing::info!(account, "secret stored in the keychain");
         Ok(())
     }
 
+    pub fn read(&self, slot: SecretSlot) -> AppResult<Option<SecretString>> {
+        self.read_account(slot.account(), slot.label())
+    }
+
+    pub fn write(&self, slot: SecretSlot, secret: &SecretString) -> AppResult<()> {
+        self.write_account(slot.account(), slot.label(), secret)
+    }
+
     pub fn erase(&self, slot: SecretSlot) -> AppResult<()> {
-        match self.entry(slot)?.delete_credential() {
+        match self
+            .entry(slot.account(), slot.label())?
+            .delete_credential()
+        {
             Ok(()) | Err(keyring::Error::NoEntry) => {
                 tracing::info!(slot = slot.account(), "secret removed from the keychain");
                 Ok(())
             }
-            Err(e) => Err(keychain_error(slot, e)),
+            Err(e) => Err(keychain_error(slot.label(), e)),
         }
     }
 
@@ -132,7 +153,7 @@ impl OsKeychain {
 }
 
 /// Turns keyring's error into ours. The message says what a person can do about it.
-fn keychain_error(slot: SecretSlot, err: keyring::Error) -> AppError {
+fn keychain_error(label: &str, err: keyring::Error) -> AppError {
     let unreachable = match &err {
         keyring::Error::NoStorageAccess(_) => true,
         keyring::Error::PlatformFailure(cause) => looks_unreachable(&cause.to_string()),
@@ -143,13 +164,13 @@ fn keychain_error(slot: SecretSlot, err: keyring::Error) -> AppError {
             ErrorCode::KeychainUnavailable,
             format!(
                 "The system keychain is not available, so the {} was not saved or read. {} (details: {cause})",
-                slot.label(),
+                label,
                 KEYCHAIN_HELP
             ),
         ),
         other => AppError::new(
             ErrorCode::KeychainFailed,
-            format!("The system keychain refused to store or read the {}: {other}", slot.label()),
+            format!("The system keychain refused to store or read the {label}: {other}"),
         ),
     }
 }
@@ -186,7 +207,7 @@ mod tests {
     #[test]
     fn unreachable_secret_service_maps_to_keychain_unavailable() {
         let err = keychain_error(
-            SecretSlot::OpenaiApiKey,
+            SecretSlot::OpenaiApiKey.label(),
             keyring::Error::PlatformFailure("D-Bus error: connection refused".into()),
         );
         assert_eq!(err.code, ErrorCode::KeychainUnavailable);
@@ -197,7 +218,7 @@ mod tests {
     #[test]
     fn bad_encoding_is_a_keychain_failure() {
         let err = keychain_error(
-            SecretSlot::BackendToken,
+            SecretSlot::BackendToken.label(),
             keyring::Error::BadEncoding(vec![0xff]),
         );
         assert_eq!(err.code, ErrorCode::KeychainFailed);

@@ -1,6 +1,7 @@
-//! The session broker: long-lived secrets in the OS keychain, and the connection settings
-//! that say which service the chat and the tasks talk to.
+//! The session broker: long-lived secrets in the OS keychain, short-lived client secrets
+//! for the webview, and the connection settings that say which service chat talks to.
 
+pub mod client_secret;
 pub mod connection;
 pub mod keychain;
 pub mod secret;

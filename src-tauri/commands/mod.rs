@@ -2,4 +2,5 @@
 //! build.rs and granted in capabilities/, or the webview cannot call it.
 
 pub mod app;
+pub mod chatkit;
 pub mod settings;

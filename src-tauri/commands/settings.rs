@@ -1,23 +1,47 @@
 use tauri::State;
 
-use crate::broker::connection::{Connection, Settings};
+use crate::broker::connection::{validated_domain_key, Connection, Settings};
 use crate::broker::keychain::{SecretSlot, SecretStatus};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_settings(state: State<'_, AppState>) -> Settings {
-    Settings::from_entries(&state.settings.entries())
+pub fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
+    state.settings()
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn save_connection(state: State<'_, AppState>, connection: Connection) -> AppResult<Settings> {
-    let mut settings = Settings::from_entries(&state.settings.entries());
+    let mut settings = state.settings()?;
     settings.connection = Some(connection.validated()?);
-    state.settings.save_entries(settings.to_entries())?;
+    state.save_settings(&settings)?;
     Ok(settings)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn save_chatkit_domain_key(
+    state: State<'_, AppState>,
+    domain_key: String,
+) -> AppResult<Settings> {
+    let mut settings = state.settings()?;
+    settings.chatkit_domain_key = validated_domain_key(&domain_key)?;
+    state.save_settings(&settings)?;
+    Ok(settings)
+}
+
+/// Remembers the open chat thread so the next start reopens it.
+#[tauri::command]
+#[specta::specta]
+pub fn remember_thread(state: State<'_, AppState>, thread_id: Option<String>) -> AppResult<()> {
+    let mut settings = state.settings()?;
+    if settings.last_thread_id != thread_id {
+        settings.last_thread_id = thread_id;
+        state.save_settings(&settings)?;
+    }
+    Ok(())
 }
 
 // Keychain calls block (D-Bus, or an OS prompt), so they run off the async workers.

@@ -1,4 +1,7 @@
-//! Crash-safe persistence and where files live.
+//! Crash-safe persistence: the atomic file writer, folders of JSON documents (through
+//! tauri-plugin-store in the app, plain files in `serve`), and the thread store on top.
 
 pub mod app_store;
 pub mod atomic;
+pub mod documents;
+pub mod thread_store;

@@ -4,7 +4,7 @@ import { ChatView } from "./chatkit/ChatView";
 import { Onboarding } from "./settings/Onboarding";
 import { SettingsView } from "./settings/SettingsView";
 import { ErrorBanner } from "./shared/ErrorBanner";
-import { asAppError } from "./shared/ipc";
+import { asAppError, unwrap } from "./shared/ipc";
 
 type View = "chat" | "settings";
 
@@ -14,7 +14,7 @@ export function App() {
   const [view, setView] = useState<View>("chat");
 
   useEffect(() => {
-    commands.getSettings().then(setSettings, (e: unknown) => { setError(asAppError(e)); });
+    unwrap(commands.getSettings()).then(setSettings, (e: unknown) => { setError(asAppError(e)); });
   }, []);
 
   if (error) {

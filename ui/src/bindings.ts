@@ -19,8 +19,13 @@ async openLogsFolder() : Promise<Result<null, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async getSettings() : Promise<Settings> {
-    return await TAURI_INVOKE("get_settings");
+async getSettings() : Promise<Result<Settings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 async saveConnection(connection: Connection) : Promise<Result<Settings, AppError>> {
     try {
@@ -53,6 +58,53 @@ async clearSecret(slot: SecretSlot) : Promise<Result<SecretStatus, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async saveChatkitDomainKey(domainKey: string) : Promise<Result<Settings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_chatkit_domain_key", { domainKey }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Remembers the open chat thread so the next start reopens it.
+ */
+async rememberThread(threadId: string | null) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remember_thread", { threadId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * ChatKit's `getClientSecret(current)` for the local connection.
+ */
+async chatkitClientSecret(current: string | null) : Promise<Result<ClientSecret, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("chatkit_client_secret", { current }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * ChatKit's `api.fetch`: one protocol request; streamed events arrive on `on_event`.
+ */
+async chatkitFetch(body: string, clientSecret: string | null, onEvent: TAURI_CHANNEL<ChatKitChunk>) : Promise<Result<ChatKitReply, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("chatkit_fetch", { body, clientSecret, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops a streamed answer (the webview aborted its fetch); the partial answer is kept.
+ */
+async chatkitCancel(streamId: string) : Promise<boolean> {
+    return await TAURI_INVOKE("chatkit_cancel", { streamId });
 }
 }
 
@@ -73,6 +125,30 @@ export type AppInfo = { version: string; paths: AppPaths; keychain_service: stri
  */
 export type AppPaths = { data_dir: string; log_dir: string }
 export type BackendConnection = { url: string }
+/**
+ * One piece of a streamed answer: a serialized protocol event, or the end.
+ */
+export type ChatKitChunk = { kind: "event"; data: string } | { kind: "end" }
+/**
+ * What `fetch` resolves with: an HTTP-like status and either a JSON body or a stream id.
+ */
+export type ChatKitReply = { status: number; content_type: string; 
+/**
+ * The JSON body, for JSON answers and errors.
+ */
+body: string | null; 
+/**
+ * For streamed answers: pass it to `chatkit_cancel` to stop the stream.
+ */
+stream_id: string | null }
+/**
+ * What the webview gets: a token to send with every ChatKit request, and when it expires.
+ */
+export type ClientSecret = { client_secret: string; 
+/**
+ * Unix seconds.
+ */
+expires_at: number }
 export type Connection = 
 /**
  * The core's own ChatKit server, with the user's OpenAI (or compatible) key.
@@ -114,6 +190,30 @@ export type ErrorCode =
  * The app could not open something on the desktop (a folder, a link).
  */
 "open_failed" | 
+/**
+ * A ChatKit request without a valid client secret (missing, forged or expired).
+ */
+"unauthenticated" | 
+/**
+ * A request from a web origin that is neither this app nor a loopback page.
+ */
+"forbidden_origin" | 
+/**
+ * A malformed request: not JSON, an unknown op, or missing parameters.
+ */
+"invalid_request" | 
+/**
+ * The thread or item named in the request does not exist.
+ */
+"not_found" | 
+/**
+ * A ChatKit feature this app does not offer yet (attachments, dictation).
+ */
+"not_supported" | 
+/**
+ * A client tool result arrived but no client tool call is waiting for one.
+ */
+"no_pending_tool_call" | 
 /**
  * A bug: the message says where.
  */
@@ -160,7 +260,11 @@ export type Settings = {
 /**
  * `None` until onboarding is finished.
  */
-connection: Connection | null; chatkit_domain_key: string }
+connection: Connection | null; chatkit_domain_key: string; 
+/**
+ * The chat thread open when the app last closed, reopened at start.
+ */
+last_thread_id: string | null }
 
 /** tauri-specta globals **/
 

@@ -1,0 +1,108 @@
+//! The app's transport: ChatKit's `api.fetch` in the webview sends each request over Tauri
+//! IPC, and a streaming answer comes back as chunks on an IPC channel, which the webview
+//! turns into the body of a `Response`. Aborting that fetch cancels the stream here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+use crate::chatkit::gateway::{error_body, ChatKitGateway};
+use crate::chatkit::server::ChatKitResponse;
+use crate::chatkit::store::new_id;
+
+/// One piece of a streamed answer: a serialized protocol event, or the end.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChatKitChunk {
+    Event { data: String },
+    End,
+}
+
+/// What `fetch` resolves with: an HTTP-like status and either a JSON body or a stream id.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct ChatKitReply {
+    pub status: u16,
+    pub content_type: String,
+    /// The JSON body, for JSON answers and errors.
+    pub body: Option<String>,
+    /// For streamed answers: pass it to `chatkit_cancel` to stop the stream.
+    pub stream_id: Option<String>,
+}
+
+#[derive(Default)]
+pub struct IpcStreams {
+    cancels: Mutex<HashMap<String, oneshot::Sender<()>>>,
+}
+
+impl IpcStreams {
+    /// Answers one request. Streamed events go to `emit` (in order) until the stream ends,
+    /// `emit` returns false (the webview went away), or the stream is cancelled.
+    pub async fn fetch(
+        self: &Arc<Self>,
+        gateway: &ChatKitGateway,
+        client_secret: Option<&str>,
+        body: &str,
+        emit: impl Fn(ChatKitChunk) -> bool + Send + 'static,
+    ) -> ChatKitReply {
+        match gateway.call(client_secret, body.as_bytes()).await {
+            Ok(ChatKitResponse::Json(json)) => ChatKitReply {
+                status: 200,
+                content_type: "application/json".into(),
+                body: Some(String::from_utf8_lossy(&json).into_owned()),
+                stream_id: None,
+            },
+            Err(err) => ChatKitReply {
+                status: err.http_status(),
+                content_type: "application/json".into(),
+                body: Some(String::from_utf8_lossy(&error_body(&err)).into_owned()),
+                stream_id: None,
+            },
+            Ok(ChatKitResponse::Stream(mut events)) => {
+                let stream_id = new_id("stream");
+                let (cancel, mut cancelled) = oneshot::channel();
+                self.cancels
+                    .lock()
+                    .unwrap()
+                    .insert(stream_id.clone(), cancel);
+                let streams = self.clone();
+                let id = stream_id.clone();
+                tokio::spawn(async move {
+                    loop {
+                        tokio::select! {
+                            // Dropping `events` here is what tells the server to stop.
+                            _ = &mut cancelled => break,
+                            event = events.recv() => match event {
+                                Some(event) => {
+                                    let data = serde_json::to_string(&event).unwrap_or_default();
+                                    if !emit(ChatKitChunk::Event { data }) {
+                                        break;
+                                    }
+                                }
+                                None => break,
+                            },
+                        }
+                    }
+                    drop(events);
+                    emit(ChatKitChunk::End);
+                    streams.cancels.lock().unwrap().remove(&id);
+                });
+                ChatKitReply {
+                    status: 200,
+                    content_type: "text/event-stream".into(),
+                    body: None,
+                    stream_id: Some(stream_id),
+                }
+            }
+        }
+    }
+
+    /// Stops a stream; false when it had already ended.
+    pub fn cancel(&self, stream_id: &str) -> bool {
+        match self.cancels.lock().unwrap().remove(stream_id) {
+            Some(cancel) => cancel.send(()).is_ok(),
+            None => false,
+        }
+    }
+}

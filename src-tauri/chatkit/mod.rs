@@ -1,0 +1,12 @@
+//! The core as a ChatKit server: protocol types, the op router, the responder seam, the
+//! store trait, and the two transports (IPC in the app, loopback HTTP in `serve`).
+
+#[cfg(feature = "test-support")]
+pub mod echo;
+pub mod gateway;
+pub mod http;
+pub mod ipc;
+pub mod responder;
+pub mod server;
+pub mod store;
+pub mod types;

@@ -1,0 +1,352 @@
+//! The seam between the ChatKit server and whatever answers: a `Responder` gets a turn and
+//! an `EventSink`, and emits protocol events into it. The sink does the bookkeeping
+//! chatkit-python's server does: `done`/`replaced`/`removed` items are stored as they are
+//! emitted, in-flight items are tracked so a cancelled stream keeps its partial text, and a
+//! changed thread (a new title) is saved and announced.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use crate::chatkit::store::{new_id, ThreadStore};
+use crate::chatkit::types::{
+    now, Action, AssistantMessageContent, ItemKind, Page, Thread, ThreadItem, ThreadItemUpdate,
+    ThreadMetadata, ThreadStreamEvent, CUSTOM_ERROR, STREAM_ERROR,
+};
+use crate::error::AppError;
+
+/// What the responder is asked to answer.
+#[derive(Debug, Clone)]
+pub enum Turn {
+    /// A new (or retried) user message.
+    UserMessage(ThreadItem),
+    /// The thread moved on without a new message: a client tool's output or a structured
+    /// input arrived, and the responder continues from the stored items.
+    Continue,
+    /// A widget or client action.
+    Action {
+        action: Action,
+        sender: Option<ThreadItem>,
+    },
+}
+
+/// Why a response stopped early.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RespondError {
+    /// The client went away; nothing more can be sent.
+    Cancelled,
+    /// The response failed; the user sees `message` (or ChatKit's generic text when `None`).
+    Failed {
+        message: Option<String>,
+        allow_retry: bool,
+    },
+}
+
+impl From<AppError> for RespondError {
+    fn from(err: AppError) -> Self {
+        tracing::error!(code = ?err.code, "response failed: {}", err.message);
+        RespondError::Failed {
+            message: Some(err.message),
+            allow_retry: true,
+        }
+    }
+}
+
+impl RespondError {
+    pub fn to_event(&self) -> Option<ThreadStreamEvent> {
+        match self {
+            RespondError::Cancelled => None,
+            RespondError::Failed {
+                message,
+                allow_retry,
+            } => Some(ThreadStreamEvent::Error {
+                code: if message.is_some() {
+                    CUSTOM_ERROR
+                } else {
+                    STREAM_ERROR
+                }
+                .to_string(),
+                message: message.clone(),
+                allow_retry: *allow_retry,
+            }),
+        }
+    }
+}
+
+#[async_trait]
+pub trait Responder: Send + Sync {
+    /// Streams the answer to `turn` into `sink`.
+    async fn respond(&self, turn: Turn, sink: &mut EventSink) -> Result<(), RespondError>;
+
+    /// Answers `threads.sync_custom_action`: the updated sender widget, if it changed.
+    fn sync_action(
+        &self,
+        _thread: &ThreadMetadata,
+        _action: &Action,
+        _sender: Option<&ThreadItem>,
+    ) -> Result<Option<ThreadItem>, AppError> {
+        Ok(None)
+    }
+}
+
+/// Where a response's events go: to the store when they change it, then to the client.
+pub struct EventSink {
+    pub(crate) store: Arc<dyn ThreadStore>,
+    pub(crate) tx: mpsc::Sender<ThreadStreamEvent>,
+    thread: ThreadMetadata,
+    last_saved: ThreadMetadata,
+    pending: HashMap<String, ThreadItem>,
+}
+
+impl EventSink {
+    pub fn new(
+        store: Arc<dyn ThreadStore>,
+        tx: mpsc::Sender<ThreadStreamEvent>,
+        thread: ThreadMetadata,
+    ) -> Self {
+        Self {
+            store,
+            tx,
+            last_saved: thread.clone(),
+            thread,
+            pending: HashMap::new(),
+        }
+    }
+
+    pub fn thread(&self) -> &ThreadMetadata {
+        &self.thread
+    }
+
+    /// Change the thread (e.g. its title); the change is saved and announced after the
+    /// next event.
+    pub fn thread_mut(&mut self) -> &mut ThreadMetadata {
+        &mut self.thread
+    }
+
+    pub fn store(&self) -> &Arc<dyn ThreadStore> {
+        &self.store
+    }
+
+    /// A fresh item id for this thread.
+    pub fn new_item_id(&self, prefix: &str) -> String {
+        new_id(prefix)
+    }
+
+    /// A new item of this thread, stamped now.
+    pub fn item(&self, prefix: &str, kind: ItemKind) -> ThreadItem {
+        ThreadItem {
+            id: new_id(prefix),
+            thread_id: self.thread.id.clone(),
+            created_at: now(),
+            kind,
+        }
+    }
+
+    /// Stores what the event changes, then sends it. Hidden items are stored, never sent.
+    pub async fn emit(&mut self, event: ThreadStreamEvent) -> Result<(), RespondError> {
+        let thread_id = self.thread.id.clone();
+        let mut forward = true;
+        match &event {
+            ThreadStreamEvent::ItemAdded { item } => {
+                self.pending.insert(item.id.clone(), item.clone());
+            }
+            ThreadStreamEvent::ItemDone { item } => {
+                self.store.add_item(&thread_id, item)?;
+                self.pending.remove(&item.id);
+                forward = !item.is_hidden();
+            }
+            ThreadStreamEvent::ItemRemoved { item_id } => {
+                self.store.delete_item(&thread_id, item_id)?;
+                self.pending.remove(item_id);
+            }
+            ThreadStreamEvent::ItemReplaced { item } => {
+                self.store.save_item(&thread_id, item)?;
+                self.pending.remove(&item.id);
+            }
+            ThreadStreamEvent::ItemUpdated { item_id, update } => {
+                if let Some(item) = self.pending.get_mut(item_id) {
+                    apply_update(item, update);
+                }
+            }
+            _ => {}
+        }
+        if forward {
+            self.send(event).await?;
+        }
+        self.flush_thread().await
+    }
+
+    /// Sends an event that changes nothing stored (stream options, notices).
+    pub(crate) async fn send(&self, event: ThreadStreamEvent) -> Result<(), RespondError> {
+        self.tx
+            .send(event)
+            .await
+            .map_err(|_| RespondError::Cancelled)
+    }
+
+    /// Saves and announces the thread if the responder changed it.
+    pub(crate) async fn flush_thread(&mut self) -> Result<(), RespondError> {
+        if self.thread == self.last_saved {
+            return Ok(());
+        }
+        self.store.save_thread(&self.thread)?;
+        self.last_saved = self.thread.clone();
+        self.send(ThreadStreamEvent::ThreadUpdated {
+            thread: thread_response(&self.thread, Page::default()),
+        })
+        .await
+    }
+
+    /// After a cancel: keeps non-empty partial assistant text and tells the model, through
+    /// a hidden item, that the user stopped the previous answer.
+    pub(crate) fn keep_partial_work(&mut self) {
+        let thread_id = self.thread.id.clone();
+        for (_, item) in self.pending.drain() {
+            if let ItemKind::AssistantMessage { content } = &item.kind {
+                if content.iter().any(|part| !part.text.trim().is_empty()) {
+                    if let Err(e) = self.store.add_item(&thread_id, &item) {
+                        tracing::error!("could not keep partial answer: {}", e.message);
+                    }
+                }
+            }
+        }
+        let note = ThreadItem {
+            id: new_id("sdk_hidden_context"),
+            thread_id: thread_id.clone(),
+            created_at: now(),
+            kind: ItemKind::SdkHiddenContext {
+                content: "The user cancelled the stream. Stop responding to the prior request."
+                    .into(),
+            },
+        };
+        if let Err(e) = self.store.add_item(&thread_id, &note) {
+            tracing::error!("could not record the cancel: {}", e.message);
+        }
+        if self.thread != self.last_saved {
+            if let Err(e) = self.store.save_thread(&self.thread) {
+                tracing::error!("could not save the thread after cancel: {}", e.message);
+            }
+        }
+    }
+}
+
+/// A thread as the protocol answers it; like chatkit-python, hidden items are left out and
+/// server-side metadata stays on the server.
+pub fn thread_response(meta: &ThreadMetadata, mut items: Page<ThreadItem>) -> Thread {
+    items.data.retain(|item| !item.is_hidden());
+    let mut meta = meta.clone();
+    meta.metadata = Default::default();
+    Thread { meta, items }
+}
+
+fn apply_update(item: &mut ThreadItem, update: &ThreadItemUpdate) {
+    let ItemKind::AssistantMessage { content } = &mut item.kind else {
+        return;
+    };
+    let index = match update {
+        ThreadItemUpdate::ContentPartAdded { content_index, .. }
+        | ThreadItemUpdate::TextDelta { content_index, .. }
+        | ThreadItemUpdate::AnnotationAdded { content_index, .. }
+        | ThreadItemUpdate::ContentPartDone { content_index, .. } => *content_index,
+        _ => return,
+    };
+    while content.len() <= index {
+        content.push(AssistantMessageContent::text(""));
+    }
+    match update {
+        ThreadItemUpdate::ContentPartAdded { content: part, .. }
+        | ThreadItemUpdate::ContentPartDone { content: part, .. } => content[index] = part.clone(),
+        ThreadItemUpdate::TextDelta { delta, .. } => content[index].text.push_str(delta),
+        ThreadItemUpdate::AnnotationAdded {
+            annotation_index,
+            annotation,
+            ..
+        } => {
+            let annotations = &mut content[index].annotations;
+            let at = (*annotation_index).min(annotations.len());
+            annotations.insert(at, annotation.clone());
+        }
+        _ => {}
+    }
+}
+
+/// Streams one assistant message: `begin` adds it, `delta` appends text, `finish` completes
+/// and stores it. Dropped half-way (a cancel), the sink keeps the text streamed so far.
+pub struct AssistantMessageWriter {
+    item: ThreadItem,
+    text: String,
+}
+
+impl AssistantMessageWriter {
+    pub async fn begin(sink: &mut EventSink) -> Result<Self, RespondError> {
+        let item = sink.item("msg", ItemKind::AssistantMessage { content: vec![] });
+        sink.emit(ThreadStreamEvent::ItemAdded { item: item.clone() })
+            .await?;
+        sink.emit(ThreadStreamEvent::ItemUpdated {
+            item_id: item.id.clone(),
+            update: ThreadItemUpdate::ContentPartAdded {
+                content_index: 0,
+                content: AssistantMessageContent::text(""),
+            },
+        })
+        .await?;
+        Ok(Self {
+            item,
+            text: String::new(),
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub async fn delta(&mut self, sink: &mut EventSink, delta: String) -> Result<(), RespondError> {
+        self.text.push_str(&delta);
+        sink.emit(ThreadStreamEvent::ItemUpdated {
+            item_id: self.item.id.clone(),
+            update: ThreadItemUpdate::TextDelta {
+                content_index: 0,
+                delta,
+            },
+        })
+        .await
+    }
+
+    pub async fn finish(mut self, sink: &mut EventSink) -> Result<ThreadItem, RespondError> {
+        let part = AssistantMessageContent::text(std::mem::take(&mut self.text));
+        sink.emit(ThreadStreamEvent::ItemUpdated {
+            item_id: self.item.id.clone(),
+            update: ThreadItemUpdate::ContentPartDone {
+                content_index: 0,
+                content: part.clone(),
+            },
+        })
+        .await?;
+        self.item.kind = ItemKind::AssistantMessage {
+            content: vec![part],
+        };
+        sink.emit(ThreadStreamEvent::ItemDone {
+            item: self.item.clone(),
+        })
+        .await?;
+        Ok(self.item)
+    }
+}
+
+/// Answers every turn with a clear error while no assistant is plugged in, so chat says
+/// what is missing instead of hanging.
+pub struct NoAssistant;
+
+#[async_trait]
+impl Responder for NoAssistant {
+    async fn respond(&self, _turn: Turn, _sink: &mut EventSink) -> Result<(), RespondError> {
+        Err(RespondError::Failed {
+            message: Some(
+                "No assistant is connected to this chat yet. Your message was saved.".into(),
+            ),
+            allow_retry: true,
+        })
+    }
+}

@@ -1,0 +1,45 @@
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::broker::client_secret::ClientSecret;
+use crate::chatkit::ipc::{ChatKitChunk, ChatKitReply};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// ChatKit's `getClientSecret(current)` for the local connection.
+#[tauri::command]
+#[specta::specta]
+pub async fn chatkit_client_secret(
+    state: State<'_, AppState>,
+    current: Option<String>,
+) -> AppResult<ClientSecret> {
+    state
+        .chat()
+        .await?
+        .secrets()
+        .current_or_new(current.as_deref())
+}
+
+/// ChatKit's `api.fetch`: one protocol request; streamed events arrive on `on_event`.
+#[tauri::command]
+#[specta::specta]
+pub async fn chatkit_fetch(
+    state: State<'_, AppState>,
+    body: String,
+    client_secret: Option<String>,
+    on_event: Channel<ChatKitChunk>,
+) -> AppResult<ChatKitReply> {
+    let gateway = state.chat().await?;
+    let emit = move |chunk: ChatKitChunk| on_event.send(chunk).is_ok();
+    Ok(state
+        .streams
+        .fetch(&gateway, client_secret.as_deref(), &body, emit)
+        .await)
+}
+
+/// Stops a streamed answer (the webview aborted its fetch); the partial answer is kept.
+#[tauri::command]
+#[specta::specta]
+pub fn chatkit_cancel(state: State<'_, AppState>, stream_id: String) -> bool {
+    state.streams.cancel(&stream_id)
+}

@@ -1,0 +1,184 @@
+//! A folder of JSON documents, each a JSON object written crash-safely. The app reaches the
+//! folder through tauri-plugin-store (`app_store.rs`); `serve` and tests reach the same
+//! files directly. Both write byte-identical files, so either can read what the other wrote.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde_json::{Map, Value};
+
+use crate::error::{AppError, AppResult};
+use crate::storage::atomic::{self, Recovery};
+
+pub type Document = Map<String, Value>;
+
+pub trait DocumentStore: Send + Sync {
+    /// Reads `name`; a file that does not parse is moved aside (reported through
+    /// `take_recoveries`) and its last good copy read instead, if any.
+    fn read(&self, name: &str) -> AppResult<Option<Document>>;
+    fn write(&self, name: &str, doc: &Document) -> AppResult<()>;
+    fn remove(&self, name: &str) -> AppResult<()>;
+    /// Every stored document's name.
+    fn names(&self) -> AppResult<Vec<String>>;
+    /// Repairs made since the last call, for the UI to report.
+    fn take_recoveries(&self) -> Vec<Recovery>;
+}
+
+const EXTENSION: &str = ".json";
+
+/// Maps a document name to its file; names are ids we generate, checked to stay inside.
+pub fn document_path(root: &Path, name: &str) -> AppResult<PathBuf> {
+    let safe = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !name.starts_with('.');
+    if !safe {
+        return Err(AppError::invalid_input(format!(
+            "not a valid document name: {name:?}"
+        )));
+    }
+    Ok(root.join(format!("{name}{EXTENSION}")))
+}
+
+pub fn parses_as_object(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<Document>(bytes).is_ok()
+}
+
+pub fn list_names(root: &Path) -> AppResult<Vec<String>> {
+    let entries = match fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(AppError::storage("list", root, e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| AppError::storage("list", root, e))?;
+        if let Some(name) = entry.file_name().to_str() {
+            if let Some(stem) = name.strip_suffix(EXTENSION) {
+                if !stem.contains(".tmp-") && !stem.starts_with('.') {
+                    names.push(stem.to_string());
+                }
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Reads and parses a document file after `ensure_loadable` vetted it.
+pub fn read_checked(path: &Path, recoveries: &Mutex<Vec<Recovery>>) -> AppResult<Option<Document>> {
+    let recovery = atomic::ensure_loadable(path, parses_as_object)?;
+    if recovery != Recovery::Clean {
+        recoveries.lock().unwrap().push(recovery);
+    }
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| AppError::storage("parse", path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(AppError::storage("read", path, e)),
+    }
+}
+
+pub fn remove_file(path: &Path) -> AppResult<()> {
+    for file in [path.to_path_buf(), atomic::backup_path(path)] {
+        match fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(AppError::storage("delete", &file, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Documents as plain files in a folder: `serve`, benchmarks and tests.
+pub struct FileDocuments {
+    root: PathBuf,
+    recoveries: Mutex<Vec<Recovery>>,
+}
+
+impl FileDocuments {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            recoveries: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl DocumentStore for FileDocuments {
+    fn read(&self, name: &str) -> AppResult<Option<Document>> {
+        read_checked(&document_path(&self.root, name)?, &self.recoveries)
+    }
+
+    fn write(&self, name: &str, doc: &Document) -> AppResult<()> {
+        atomic::write_json(&document_path(&self.root, name)?, doc)
+    }
+
+    fn remove(&self, name: &str) -> AppResult<()> {
+        remove_file(&document_path(&self.root, name)?)
+    }
+
+    fn names(&self) -> AppResult<Vec<String>> {
+        list_names(&self.root)
+    }
+
+    fn take_recoveries(&self) -> Vec<Recovery> {
+        std::mem::take(&mut self.recoveries.lock().unwrap())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_round_trip_and_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = FileDocuments::new(dir.path().join("threads"));
+        assert!(docs.read("thr_1").unwrap().is_none());
+        let mut doc = Document::new();
+        doc.insert("a".into(), 1.into());
+        docs.write("thr_1", &doc).unwrap();
+        docs.write("thr_1", &doc).unwrap();
+        docs.write("index", &doc).unwrap();
+        let mut names = docs.names().unwrap();
+        names.sort();
+        assert_eq!(names, vec!["index", "thr_1"]);
+        assert_eq!(docs.read("thr_1").unwrap(), Some(doc));
+        docs.remove("thr_1").unwrap();
+        assert!(docs.read("thr_1").unwrap().is_none());
+        assert_eq!(docs.names().unwrap(), vec!["index"]);
+    }
+
+    #[test]
+    fn names_cannot_escape_the_folder() {
+        let docs = FileDocuments::new("/tmp/x");
+        for bad in ["../etc/passwd", "a/b", "", ".hidden"] {
+            assert!(docs.read(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_corrupt_document_is_reported_and_its_backup_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = FileDocuments::new(dir.path());
+        let mut doc = Document::new();
+        doc.insert("v".into(), 1.into());
+        docs.write("d", &doc).unwrap();
+        doc.insert("v".into(), 2.into());
+        docs.write("d", &doc).unwrap();
+        std::fs::write(dir.path().join("d.json"), b"{\"v\": 3").unwrap();
+        assert_eq!(docs.read("d").unwrap().unwrap()["v"], 1);
+        let recoveries = docs.take_recoveries();
+        assert!(matches!(
+            recoveries.as_slice(),
+            [Recovery::Quarantined {
+                restored_from_backup: true,
+                ..
+            }]
+        ));
+        assert!(docs.take_recoveries().is_empty());
+    }
+}
