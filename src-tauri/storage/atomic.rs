@@ -87,9 +87,9 @@ fn sync_dir(dir: &Path) {
 #[cfg(not(unix))]
 fn sync_dir(_dir: &Path) {}
 
-/// Serializes `value` as pretty JSON and writes it crash-safely.
+/// Serializes `value` as compact JSON and writes it crash-safely.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> AppResult<()> {
-    let bytes = serde_json::to_vec_pretty(value)
+    let bytes = serde_json::to_vec(value)
         .map_err(|e| AppError::internal(format!("could not serialize {}: {e}", path.display())))?;
     write_atomic(path, &bytes)
 }

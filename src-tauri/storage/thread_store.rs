@@ -208,6 +208,28 @@ impl FileThreadStore {
     }
 }
 
+impl FileThreadStore {
+    /// Adds many new threads with one index write (imports, benchmarks).
+    pub fn create_threads(&self, threads: &[ThreadMetadata]) -> AppResult<()> {
+        let mut index = self.index.lock().unwrap();
+        for thread in threads {
+            if index.seq_of.contains_key(&thread.id) {
+                return Err(AppError::invalid_input(format!("thread {} exists", thread.id)));
+            }
+            let seq = index.next_seq;
+            let doc = ThreadDoc {
+                schema_version: THREAD_SCHEMA_VERSION,
+                seq,
+                thread: thread.clone(),
+                items: Vec::new(),
+            };
+            self.docs.write(&thread.id, &encode(&doc)?)?;
+            index.insert(seq, thread.clone());
+        }
+        self.docs.write(INDEX, &encode(&index.to_doc())?)
+    }
+}
+
 impl ThreadStore for FileThreadStore {
     fn load_thread(&self, thread_id: &str) -> AppResult<ThreadMetadata> {
         let index = self.index.lock().unwrap();
