@@ -37,7 +37,16 @@ export function App() {
         <NavButton current={view} target="chat" label="Chat" onPick={setView} />
         <NavButton current={view} target="settings" label="Settings" onPick={setView} />
       </nav>
-      {view === "chat" ? <ChatView /> : <SettingsView settings={settings} onSaved={setSettings} />}
+      {view === "chat" ? (
+        <ChatView
+          settings={settings}
+          onThreadRemembered={(threadId) => {
+            setSettings((s) => s && { ...s, last_thread_id: threadId });
+          }}
+        />
+      ) : (
+        <SettingsView settings={settings} onSaved={setSettings} />
+      )}
     </div>
   );
 }

@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
+import type { Settings } from "../bindings";
+import { ChatPanel } from "./ChatPanel";
 import {
   CHATKIT_LOAD_TIMEOUT_MS,
   explainUnavailable,
@@ -10,12 +12,20 @@ import {
 type LoadState = { phase: "loading" } | { phase: "ready" } | { phase: "unavailable"; why: string };
 
 /** Loads ChatKit from the CDN; never a blank pane: it is loading, ready, or says why not. */
-export function ChatView() {
+export function ChatView({
+  settings,
+  onThreadRemembered,
+}: {
+  settings: Settings;
+  /** Called once the open thread is saved, so a later visit reopens it. */
+  onThreadRemembered?: (threadId: string | null) => void;
+}) {
   const [attempt, setAttempt] = useState(0);
   const [state, setState] = useState<LoadState>({ phase: "loading" });
 
   useEffect(() => {
     let cancelled = false;
+    // Retry looks again first: the element may have been defined meanwhile.
     const script = customElements.get("openai-chatkit") ? null : injectChatKitScript(document, attempt);
     void waitForChatKit(customElements, script, CHATKIT_LOAD_TIMEOUT_MS).then(
       (outcome: ChatKitAvailability) => {
@@ -59,12 +69,5 @@ export function ChatView() {
       </section>
     );
   }
-  return (
-    <section className="pane center">
-      <div className="card narrow">
-        <h2>Chat is ready</h2>
-        <p className="muted">The assistant panel appears here once the local ChatKit server is running.</p>
-      </div>
-    </section>
-  );
+  return <ChatPanel settings={settings} onThreadRemembered={onThreadRemembered} />;
 }

@@ -3,6 +3,7 @@ import { commands, type AppError, type AppInfo, type Settings } from "../binding
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
 import { ConnectionForm } from "./ConnectionForm";
+import { DomainKeyForm } from "./DomainKeyForm";
 
 export function SettingsView({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
@@ -27,6 +28,10 @@ export function SettingsView({ settings, onSaved }: { settings: Settings; onSave
         <h1>Settings</h1>
         <h2>Connection</h2>
         <ConnectionForm settings={settings} submitLabel="Save" onSaved={onSaved} />
+      </div>
+      <div className="card wide">
+        <h2>Chat</h2>
+        <DomainKeyForm settings={settings} onSaved={onSaved} />
       </div>
       <div className="card wide">
         <h2>About and troubleshooting</h2>

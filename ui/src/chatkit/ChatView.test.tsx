@@ -1,0 +1,163 @@
+import type { ChatKitOptions } from "@openai/chatkit";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Settings } from "../bindings";
+import { CHATKIT_API_URL } from "./ChatPanel";
+import { ChatView } from "./ChatView";
+import { CHATKIT_LOAD_TIMEOUT_MS } from "./loadChatKit";
+
+const SETTINGS: Settings = {
+  connection: { kind: "local", base_url: null, model: "gpt-5-mini" },
+  chatkit_domain_key: "domain_pk_localhost_dev",
+  last_thread_id: "thr_last",
+};
+
+/** Stands in for ChatKit's element: records the options and method calls it gets. */
+class FakeChatKit extends HTMLElement {
+  options: ChatKitOptions | null = null;
+  threadIds: (string | null)[] = [];
+
+  setOptions(options: ChatKitOptions) {
+    this.options = options;
+  }
+
+  setThreadId(threadId: string | null): Promise<void> {
+    this.threadIds.push(threadId);
+    return Promise.resolve();
+  }
+}
+
+function defineFakeChatKit() {
+  if (!customElements.get("openai-chatkit")) customElements.define("openai-chatkit", FakeChatKit);
+}
+
+function element(): FakeChatKit {
+  const found = document.querySelector("openai-chatkit");
+  if (!(found instanceof FakeChatKit)) throw new Error("ChatKit is not mounted");
+  return found;
+}
+
+function fakeCore(): { cmd: string; args: unknown }[] {
+  const calls: { cmd: string; args: unknown }[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    if (cmd === "remember_thread") return null;
+    throw new Error(`unexpected command ${cmd}`);
+  });
+  return calls;
+}
+
+/** A controllable `prefers-color-scheme: dark` query. */
+function fakeDarkMode(initiallyDark: boolean) {
+  const listeners = new Set<() => void>();
+  const query = {
+    matches: initiallyDark,
+    addEventListener: (_: string, listener: () => void) => listeners.add(listener),
+    removeEventListener: (_: string, listener: () => void) => listeners.delete(listener),
+  };
+  vi.stubGlobal("matchMedia", () => query);
+  return (dark: boolean) => {
+    query.matches = dark;
+    listeners.forEach((l) => {
+      l();
+    });
+  };
+}
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+describe("ChatView", () => {
+  it("offers Retry when the CDN fails, and mounts ChatKit once the element is defined", async () => {
+    vi.useFakeTimers();
+    fakeCore();
+    render(<ChatView settings={SETTINGS} />);
+    await act(() => vi.advanceTimersByTimeAsync(CHATKIT_LOAD_TIMEOUT_MS));
+    expect(screen.getByText("Chat can't load right now")).toBeTruthy();
+
+    defineFakeChatKit();
+    fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    await act(() => vi.advanceTimersByTimeAsync(0));
+    expect(element().options?.api).toMatchObject({ url: CHATKIT_API_URL });
+  });
+
+  it("configures ChatKit for the core: IPC fetch, domain key, history, prompts, the last thread", async () => {
+    defineFakeChatKit();
+    fakeCore();
+    render(<ChatView settings={SETTINGS} />);
+    await waitFor(() => {
+      expect(element().options).not.toBeNull();
+    });
+    const options = element().options;
+    expect(options?.api).toMatchObject({ url: CHATKIT_API_URL, domainKey: "domain_pk_localhost_dev" });
+    expect(options && "fetch" in options.api && typeof options.api.fetch).toBe("function");
+    expect(options?.history).toEqual({ enabled: true, showDelete: true, showRename: true });
+    expect(options?.initialThread).toBe("thr_last");
+    expect(options?.startScreen?.prompts?.map((p) => p.prompt)).toContain("Add a task to buy groceries");
+  });
+
+  it("remembers the thread ChatKit switches to", async () => {
+    defineFakeChatKit();
+    const calls = fakeCore();
+    const remembered = vi.fn();
+    render(<ChatView settings={SETTINGS} onThreadRemembered={remembered} />);
+    await waitFor(() => {
+      expect(element().options).not.toBeNull();
+    });
+    act(() => {
+      element().dispatchEvent(new CustomEvent("chatkit.thread.change", { detail: { threadId: "thr_new" } }));
+    });
+    await waitFor(() => {
+      expect(remembered).toHaveBeenCalledWith("thr_new");
+    });
+    expect(calls).toEqual([{ cmd: "remember_thread", args: { threadId: "thr_new" } }]);
+  });
+
+  it("starts a new chat from its own button", async () => {
+    defineFakeChatKit();
+    fakeCore();
+    render(<ChatView settings={SETTINGS} />);
+    fireEvent.click(await screen.findByRole("button", { name: "New chat" }));
+    expect(element().threadIds).toEqual([null]);
+  });
+
+  it("explains a domain verification failure and how to fix it", async () => {
+    defineFakeChatKit();
+    fakeCore();
+    render(<ChatView settings={SETTINGS} />);
+    await waitFor(() => {
+      expect(element().options).not.toBeNull();
+    });
+    act(() => {
+      element().dispatchEvent(new CustomEvent("chatkit.error", { detail: { error: new Error("Network timeout") } }));
+    });
+    expect(screen.queryByRole("alert")).toBeNull();
+    act(() => {
+      element().dispatchEvent(
+        new CustomEvent("chatkit.error", { detail: { error: new Error("Domain verification failed for tauri://localhost") } }),
+      );
+    });
+    expect(screen.getByRole("alert").textContent).toContain("Settings → ChatKit domain key");
+  });
+
+  it("follows the system's light and dark appearance live", async () => {
+    defineFakeChatKit();
+    fakeCore();
+    const setDark = fakeDarkMode(false);
+    render(<ChatView settings={SETTINGS} />);
+    await waitFor(() => {
+      expect(element().options?.theme).toEqual({ colorScheme: "light" });
+    });
+    act(() => {
+      setDark(true);
+    });
+    await waitFor(() => {
+      expect(element().options?.theme).toEqual({ colorScheme: "dark" });
+    });
+  });
+});
