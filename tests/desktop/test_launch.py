@@ -2,6 +2,7 @@
 cleanly when its window is closed the way a window manager closes it."""
 
 import subprocess
+import time
 
 from Xlib import X, display as xdisplay, protocol
 
@@ -60,6 +61,9 @@ def test_window_size_survives_a_restart_and_a_second_launch_hands_over(xvfb, tmp
         window.configure(width=900, height=640)
         dpy.sync()
         wait_for(lambda: (window.get_geometry().width, window.get_geometry().height) == (900, 640), 10, "the resize")
+        # The X server applied the size; give the app's event loop a moment to record it
+        # (window-state keeps the size it last saw), as a person would before closing.
+        time.sleep(1.5)
 
         # A second launch must hand over to the first and leave, not open another window.
         second = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
