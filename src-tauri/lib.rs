@@ -1,6 +1,7 @@
 //! The Tauri shell: plugins, managed state and the command list. Logic lives in the core
 //! rooms (`broker`, `storage`, …), which tests reach without a window.
 
+pub mod agent;
 pub mod broker;
 pub mod chatkit;
 pub mod commands;
@@ -9,6 +10,7 @@ pub mod logging;
 pub mod serve;
 pub mod state;
 pub mod storage;
+pub mod tasks;
 
 use tauri::{Manager, RunEvent};
 
@@ -105,6 +107,7 @@ pub fn run() {
                 settings_docs,
                 thread_docs,
                 chat: Default::default(),
+                tasks: Default::default(),
                 streams: Arc::new(IpcStreams::default()),
                 paths: AppPaths { data_dir, log_dir },
                 settings_recovery,

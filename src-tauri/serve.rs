@@ -8,14 +8,19 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use crate::agent::client::{ModelClient, ModelConfig, RetryPolicy};
+use crate::agent::Agent;
 use crate::broker::client_secret::ClientSecrets;
+use crate::broker::connection::{DEFAULT_MODEL, DEFAULT_OPENAI_BASE_URL};
+use crate::broker::secret::SecretString;
 use crate::chatkit::gateway::ChatKitGateway;
 use crate::chatkit::http::{self, CHATKIT_PATH};
-use crate::chatkit::responder::{NoAssistant, Responder};
+use crate::chatkit::responder::Responder;
 use crate::chatkit::server::ChatKitServer;
 use crate::error::{AppError, AppResult};
 use crate::storage::documents::FileDocuments;
 use crate::storage::thread_store::FileThreadStore;
+use crate::tasks::store::TaskStore;
 
 pub const APP_IDENTIFIER: &str = "dev.todoassistant.app";
 
@@ -66,9 +71,27 @@ pub fn parse_args(args: &[String]) -> AppResult<ServeArgs> {
     Ok(parsed)
 }
 
-fn responder_named(name: &str) -> AppResult<Arc<dyn Responder>> {
+/// The model settings `serve` takes from the environment; the key is never written anywhere.
+fn model_config_from_env() -> ModelConfig {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    ModelConfig {
+        base_url: var("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
+        api_key: var("OPENAI_API_KEY").map(SecretString::new),
+        model: var("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_MODEL.into()),
+    }
+}
+
+fn responder_named(name: &str, data_dir: &std::path::Path) -> AppResult<Arc<dyn Responder>> {
     match name {
-        "assistant" => Ok(Arc::new(NoAssistant)),
+        "assistant" => {
+            let tasks = Arc::new(TaskStore::open(Arc::new(FileDocuments::new(data_dir)))?);
+            let config = model_config_from_env();
+            Ok(Arc::new(Agent::new(
+                ModelClient::new(RetryPolicy::from_env())?,
+                tasks,
+                Arc::new(move || Ok(config.clone())),
+            )))
+        }
         #[cfg(feature = "test-support")]
         "echo" => Ok(Arc::new(crate::chatkit::echo::EchoResponder)),
         other => Err(AppError::invalid_input(format!(
@@ -102,7 +125,7 @@ pub fn run(args: &[String]) -> AppResult<()> {
     )))?);
     let secrets = Arc::new(ClientSecrets::per_process()?);
     let gateway = Arc::new(ChatKitGateway::new(
-        ChatKitServer::new(store, responder_named(&args.responder)?),
+        ChatKitServer::new(store, responder_named(&args.responder, &data_dir)?),
         secrets.clone(),
     ));
 

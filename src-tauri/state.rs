@@ -8,18 +8,21 @@ use serde::Serialize;
 use tauri::Wry;
 use tokio::sync::OnceCell;
 
+use crate::agent::client::{ModelClient, ModelConfig, RetryPolicy};
+use crate::agent::Agent;
 use crate::broker::client_secret::ClientSecrets;
-use crate::broker::connection::Settings;
-use crate::broker::keychain::OsKeychain;
+use crate::broker::connection::{Connection, Settings, DEFAULT_OPENAI_BASE_URL};
+use crate::broker::keychain::{OsKeychain, SecretSlot};
 use crate::chatkit::gateway::ChatKitGateway;
 use crate::chatkit::ipc::IpcStreams;
-use crate::chatkit::responder::{NoAssistant, Responder};
+use crate::chatkit::responder::Responder;
 use crate::chatkit::server::ChatKitServer;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::app_store::PluginDocuments;
 use crate::storage::atomic::Recovery;
 use crate::storage::documents::DocumentStore;
 use crate::storage::thread_store::FileThreadStore;
+use crate::tasks::store::TaskStore;
 
 pub const SETTINGS_DOC: &str = "settings";
 
@@ -28,6 +31,7 @@ pub struct AppState {
     pub settings_docs: Arc<PluginDocuments<Wry>>,
     pub thread_docs: Arc<PluginDocuments<Wry>>,
     pub chat: OnceCell<Arc<ChatKitGateway>>,
+    pub tasks: std::sync::OnceLock<Arc<TaskStore>>,
     pub streams: Arc<IpcStreams>,
     pub paths: AppPaths,
     /// What loading settings had to repair, shown in Settings.
@@ -55,6 +59,15 @@ impl AppState {
             .write(SETTINGS_DOC, &settings.to_entries())
     }
 
+    /// The task store, opened on first use (a damaged file is repaired then).
+    pub fn tasks(&self) -> AppResult<Arc<TaskStore>> {
+        if let Some(tasks) = self.tasks.get() {
+            return Ok(tasks.clone());
+        }
+        let opened = Arc::new(TaskStore::open(self.settings_docs.clone())?);
+        Ok(self.tasks.get_or_init(|| opened).clone())
+    }
+
     /// The local ChatKit server, built on first use: its signing key comes from the
     /// keychain, which may be unavailable (then the next call tries again).
     pub async fn chat(&self) -> AppResult<Arc<ChatKitGateway>> {
@@ -67,8 +80,9 @@ impl AppState {
                 .await
                 .map_err(|e| AppError::internal(format!("keychain task failed: {e}")))??;
                 let store = Arc::new(FileThreadStore::open(self.thread_docs.clone())?);
+                let responder = self.app_responder()?;
                 Ok(Arc::new(ChatKitGateway::new(
-                    ChatKitServer::new(store, app_responder()),
+                    ChatKitServer::new(store, responder),
                     Arc::new(secrets),
                 )))
             })
@@ -77,12 +91,58 @@ impl AppState {
     }
 }
 
-/// The responder the app's chat uses. Test builds can pick the echo responder with
-/// `TODO_ASSISTANT_TEST_RESPONDER=echo` for end-to-end tests.
-fn app_responder() -> Arc<dyn Responder> {
-    #[cfg(feature = "test-support")]
-    if std::env::var("TODO_ASSISTANT_TEST_RESPONDER").as_deref() == Ok("echo") {
-        return Arc::new(crate::chatkit::echo::EchoResponder);
+impl AppState {
+    /// The responder the app's chat uses: the agent, configured from Settings each turn.
+    /// Test builds can pick the echo responder with `TODO_ASSISTANT_TEST_RESPONDER=echo`.
+    fn app_responder(&self) -> AppResult<Arc<dyn Responder>> {
+        #[cfg(feature = "test-support")]
+        if std::env::var("TODO_ASSISTANT_TEST_RESPONDER").as_deref() == Ok("echo") {
+            return Ok(Arc::new(crate::chatkit::echo::EchoResponder));
+        }
+        let settings_docs = self.settings_docs.clone();
+        let keychain = self.keychain.clone();
+        let config = move || {
+            let settings = settings_docs
+                .read(SETTINGS_DOC)?
+                .map(|doc| Settings::from_entries(&doc))
+                .unwrap_or_default();
+            local_model_config(&settings, &keychain)
+        };
+        Ok(Arc::new(Agent::new(
+            ModelClient::new(RetryPolicy::from_env())?,
+            self.tasks()?,
+            Arc::new(config),
+        )))
     }
-    Arc::new(NoAssistant)
+}
+
+/// The model settings of the Local connection, with the key from the keychain.
+pub fn local_model_config(settings: &Settings, keychain: &OsKeychain) -> AppResult<ModelConfig> {
+    match &settings.connection {
+        Some(Connection::Local(local)) => {
+            let api_key = keychain.read(SecretSlot::OpenaiApiKey)?;
+            if api_key.is_none() && local.base_url.is_none() {
+                return Err(AppError::new(
+                    ErrorCode::InvalidInput,
+                    "Add your OpenAI API key in Settings to start chatting.",
+                ));
+            }
+            Ok(ModelConfig {
+                base_url: local
+                    .base_url
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
+                api_key,
+                model: local.model.clone(),
+            })
+        }
+        Some(_) => Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "Chat in the app currently runs on the Local connection; switch to Local in Settings.",
+        )),
+        None => Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "Choose a connection in Settings first.",
+        )),
+    }
 }

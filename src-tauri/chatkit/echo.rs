@@ -37,10 +37,7 @@ impl Responder for EchoResponder {
         match turn {
             Turn::UserMessage(message) => {
                 let ItemKind::UserMessage { content, .. } = &message.kind else {
-                    return Err(RespondError::Failed {
-                        message: Some("not a user message".into()),
-                        allow_retry: false,
-                    });
+                    return Err(RespondError::failed("not a user message", false));
                 };
                 let text = user_text(content);
                 if text.contains(CLIENT_TOOL_MARKER) {

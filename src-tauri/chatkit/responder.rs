@@ -38,10 +38,31 @@ pub enum RespondError {
     /// The client went away; nothing more can be sent.
     Cancelled,
     /// The response failed; the user sees `message` (or ChatKit's generic text when `None`).
+    /// `app_code`, when set, also reaches the app as a `client_effect` named `app_error`
+    /// with the stable code, so the UI can act on it (e.g. open Settings).
     Failed {
         message: Option<String>,
         allow_retry: bool,
+        app_code: Option<&'static str>,
     },
+}
+
+impl RespondError {
+    pub fn failed(message: impl Into<String>, allow_retry: bool) -> Self {
+        RespondError::Failed {
+            message: Some(message.into()),
+            allow_retry,
+            app_code: None,
+        }
+    }
+
+    pub fn coded(code: &'static str, message: impl Into<String>, allow_retry: bool) -> Self {
+        RespondError::Failed {
+            message: Some(message.into()),
+            allow_retry,
+            app_code: Some(code),
+        }
+    }
 }
 
 impl From<AppError> for RespondError {
@@ -50,17 +71,41 @@ impl From<AppError> for RespondError {
         RespondError::Failed {
             message: Some(err.message),
             allow_retry: true,
+            app_code: None,
         }
     }
 }
 
 impl RespondError {
+    /// The events that tell the client: the app-level code (if any), then the error.
+    pub fn to_events(&self) -> Vec<ThreadStreamEvent> {
+        let RespondError::Failed {
+            message, app_code, ..
+        } = self
+        else {
+            return Vec::new();
+        };
+        let mut events = Vec::new();
+        if let Some(code) = app_code {
+            let mut data = crate::chatkit::types::Json::new();
+            data.insert("code".into(), (*code).into());
+            data.insert("message".into(), message.clone().unwrap_or_default().into());
+            events.push(ThreadStreamEvent::ClientEffect {
+                name: "app_error".into(),
+                data,
+            });
+        }
+        events.extend(self.to_event());
+        events
+    }
+
     pub fn to_event(&self) -> Option<ThreadStreamEvent> {
         match self {
             RespondError::Cancelled => None,
             RespondError::Failed {
                 message,
                 allow_retry,
+                ..
             } => Some(ThreadStreamEvent::Error {
                 code: if message.is_some() {
                     CUSTOM_ERROR
@@ -332,21 +377,5 @@ impl AssistantMessageWriter {
         })
         .await?;
         Ok(self.item)
-    }
-}
-
-/// Answers every turn with a clear error while no assistant is plugged in, so chat says
-/// what is missing instead of hanging.
-pub struct NoAssistant;
-
-#[async_trait]
-impl Responder for NoAssistant {
-    async fn respond(&self, _turn: Turn, _sink: &mut EventSink) -> Result<(), RespondError> {
-        Err(RespondError::Failed {
-            message: Some(
-                "No assistant is connected to this chat yet. Your message was saved.".into(),
-            ),
-            allow_retry: true,
-        })
     }
 }

@@ -12,7 +12,6 @@ use crate::chatkit::store::{new_id, ThreadStore, DEFAULT_PAGE_SIZE};
 use crate::chatkit::types::{
     now, ChatKitRequest, InferenceOptions, ItemKind, NoticeLevel, Order, Page, StreamOptions,
     ThreadItem, ThreadMetadata, ThreadStatus, ThreadStreamEvent, ToolCallStatus, UserMessageInput,
-    STREAM_ERROR,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::atomic::Recovery;
@@ -247,6 +246,7 @@ impl ChatKitServer {
                         RespondError::Failed {
                             message: None,
                             allow_retry: false,
+                            app_code: None,
                         },
                     ),
                     Err(e) => return Err(e),
@@ -291,7 +291,7 @@ impl ChatKitServer {
         let responder = self.responder.clone();
         tokio::spawn(async move {
             if let Err(e) = run_stream(store, responder, plan, tx.clone()).await {
-                if let Some(event) = e.to_event() {
+                for event in e.to_events() {
                     let _ = tx.send(event).await;
                 }
             }
@@ -369,7 +369,7 @@ async fn run_stream(
             Err(RespondError::Cancelled)
         }
         Err(failure) => {
-            if let Some(event) = failure.to_event() {
+            for event in failure.to_events() {
                 sink.send(event).await?;
             }
             sink.flush_thread().await
@@ -397,10 +397,10 @@ async fn add_user_message(
     input: UserMessageInput,
 ) -> Result<ThreadItem, RespondError> {
     if !input.attachments.is_empty() {
-        return Err(RespondError::Failed {
-            message: Some("Attachments are not supported yet.".into()),
-            allow_retry: false,
-        });
+        return Err(RespondError::failed(
+            "Attachments are not supported yet.",
+            false,
+        ));
     }
     let item = ThreadItem {
         id: new_id("msg"),
@@ -522,13 +522,4 @@ fn recovery_notices(recoveries: Vec<Recovery>) -> Vec<ThreadStreamEvent> {
             }),
         })
         .collect()
-}
-
-/// An error event for failures that have no better words (chatkit-python's default).
-pub fn generic_stream_error() -> ThreadStreamEvent {
-    ThreadStreamEvent::Error {
-        code: STREAM_ERROR.into(),
-        message: None,
-        allow_retry: true,
-    }
 }

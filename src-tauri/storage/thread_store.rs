@@ -214,7 +214,10 @@ impl FileThreadStore {
         let mut index = self.index.lock().unwrap();
         for thread in threads {
             if index.seq_of.contains_key(&thread.id) {
-                return Err(AppError::invalid_input(format!("thread {} exists", thread.id)));
+                return Err(AppError::invalid_input(format!(
+                    "thread {} exists",
+                    thread.id
+                )));
             }
             let seq = index.next_seq;
             let doc = ThreadDoc {
