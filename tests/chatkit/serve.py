@@ -44,13 +44,17 @@ class Serve:
         self,
         data_dir: Path,
         *,
-        responder: str = "echo",
+        responder: str | None = "echo",
         log_path: Path | None = None,
         ready_timeout: float = READY_TIMEOUT,
         extra_args: tuple[str, ...] = (),
+        env: dict[str, str | None] | None = None,
     ) -> None:
+        """`responder=None` leaves out `--responder` (serve's default: the agent). `env` is laid
+        over the inherited environment; a None value removes that variable."""
         self.data_dir = Path(data_dir)
         self.responder = responder
+        self.env = dict(env or {})
         self.log_path = Path(log_path) if log_path else self.data_dir.with_name(self.data_dir.name + ".serve.log")
         self.ready_timeout = ready_timeout
         self.extra_args = extra_args
@@ -73,8 +77,7 @@ class Serve:
             "0",
             "--data-dir",
             str(self.data_dir),
-            "--responder",
-            self.responder,
+            *(["--responder", self.responder] if self.responder is not None else []),
             *self.extra_args,
         ]
 
@@ -91,6 +94,11 @@ class Serve:
         ):
             env[var] = str(home / sub)
         env.setdefault("RUST_BACKTRACE", "1")
+        for var, value in self.env.items():
+            if value is None:
+                env.pop(var, None)
+            else:
+                env[var] = value
         return env
 
     def start(self) -> "Serve":

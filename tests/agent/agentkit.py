@@ -1,0 +1,437 @@
+"""Driving the agent (`todo-assistant serve`, default responder) over ChatKit, and the checks
+every test shares: the request contract the agent must follow when it calls the model, and
+what the user must see (ChatKit events, validated by ckclient against openai-chatkit's types).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chatkit.types import (
+    AssistantMessageContentPartAdded,
+    AssistantMessageContentPartDone,
+    AssistantMessageContentPartTextDelta,
+    AssistantMessageItem,
+    TaskItem,
+    UserMessageItem,
+    WidgetItem,
+)
+from ckclient import Client, Stream, canonical, message_text, user_input
+from fake_responses import FakeResponses, Recorded
+from serve import Serve
+
+DEFAULT_MODEL = "gpt-5-mini"
+
+# name -> {property: JSON-schema type, or ("enum", values)}
+TOOLS: dict[str, dict[str, Any]] = {
+    "add_task": {"title": "string", "description": ["string", "null"]},
+    "list_tasks": {"status": ("enum", ["all", "pending", "completed"])},
+    "complete_task": {"task_id": "string"},
+    "delete_task": {"task_id": "string"},
+    "update_task": {"task_id": "string", "title": ["string", "null"], "description": ["string", "null"]},
+}
+
+# Stable codes of the app_error client effect.
+APP_ERROR_CODES = {"invalid_api_key", "rate_limited", "model_unavailable", "model_stream_broken", "model_error"}
+
+
+# -- the request contract ----------------------------------------------------------------------
+
+
+def tool_problems(tools: Any) -> list[str]:
+    if not isinstance(tools, list):
+        return [f"tools is not a list: {tools!r:.200}"]
+    p = []
+    names = [t.get("name") if isinstance(t, dict) else None for t in tools]
+    if sorted(map(str, names)) != sorted(TOOLS):
+        p.append(f"tools are {names}, expected exactly {sorted(TOOLS)}")
+    for tool in tools:
+        if not isinstance(tool, dict) or tool.get("name") not in TOOLS:
+            continue
+        name = tool["name"]
+        where = f"tool {name}"
+        if set(tool) != {"type", "name", "description", "parameters", "strict"}:
+            p.append(f"{where}: keys {sorted(tool)}, expected type, name, description, parameters, strict")
+        if tool.get("type") != "function":
+            p.append(f"{where}: type {tool.get('type')!r}, expected 'function'")
+        if tool.get("strict") is not True:
+            p.append(f"{where}: strict {tool.get('strict')!r}, expected true")
+        if not (isinstance(tool.get("description"), str) and tool["description"].strip()):
+            p.append(f"{where}: no description")
+        params = tool.get("parameters")
+        if not isinstance(params, dict):
+            p.append(f"{where}: parameters is not a JSON schema object: {params!r:.200}")
+            continue
+        if params.get("type") != "object":
+            p.append(f"{where}: parameters.type {params.get('type')!r}, expected 'object'")
+        if params.get("additionalProperties") is not False:
+            p.append(f"{where}: parameters.additionalProperties must be false (strict mode)")
+        props = params.get("properties")
+        expected = TOOLS[name]
+        if not isinstance(props, dict) or set(props) != set(expected):
+            p.append(f"{where}: properties {sorted(props) if isinstance(props, dict) else props!r}, expected {sorted(expected)}")
+            continue
+        required = params.get("required")
+        if not isinstance(required, list) or sorted(required) != sorted(expected):
+            p.append(f"{where}: required {required!r}, expected every property {sorted(expected)} (strict mode)")
+        for prop, want in expected.items():
+            schema = props[prop]
+            if not isinstance(schema, dict):
+                p.append(f"{where}.{prop}: schema is not an object")
+                continue
+            got = schema.get("type")
+            if isinstance(want, tuple):
+                if got != "string" or not isinstance(schema.get("enum"), list) or sorted(schema["enum"]) != sorted(want[1]):
+                    p.append(f"{where}.{prop}: {schema}, expected type string, enum {want[1]}")
+            elif isinstance(want, list):
+                if not isinstance(got, list) or sorted(got) != sorted(want):
+                    p.append(f"{where}.{prop}: type {got!r}, expected {want}")
+            elif got != want:
+                p.append(f"{where}.{prop}: type {got!r}, expected {want!r}")
+    return p
+
+
+def input_problems(items: Any) -> list[str]:
+    """The thread as model input: user / assistant messages, function_call + function_call_output."""
+    if not isinstance(items, list):
+        return [f"input is not a list: {items!r:.200}"]
+    p: list[str] = []
+    open_calls: dict[str, int] = {}
+    answered: set[str] = set()
+    for i, item in enumerate(items):
+        where = f"input[{i}]"
+        if not isinstance(item, dict):
+            p.append(f"{where}: not an object")
+            continue
+        kind = item.get("type", "message")
+        if kind == "message" and item.get("role") == "user":
+            if set(item) - {"type"} != {"role", "content"}:
+                p.append(f"{where}: user message keys {sorted(item)}, expected role, content")
+            content = item.get("content")
+            if not (isinstance(content, list) and content and all(
+                isinstance(c, dict) and set(c) == {"type", "text"} and c["type"] == "input_text" and isinstance(c["text"], str)
+                for c in content
+            )):
+                p.append(f"{where}: user content must be [{{type: input_text, text}}], got {json.dumps(content)[:200]}")
+        elif kind == "message" and item.get("role") == "assistant":
+            if set(item) - {"type"} != {"role", "content"} or not isinstance(item.get("content"), str):
+                p.append(f"{where}: an earlier reply must be {{role: assistant, content: <text>}}, got {json.dumps(item)[:200]}")
+        elif kind == "message" and item.get("role") == "developer":
+            # Not in the brief's list, but valid and sensible: the ChatKit server's hidden
+            # "The user cancelled the stream..." context, as openai-chatkit stores it.
+            if set(item) - {"type"} != {"role", "content"} or not isinstance(item.get("content"), str):
+                p.append(f"{where}: a developer note must be {{role: developer, content: <text>}}, got {json.dumps(item)[:200]}")
+        elif kind == "function_call":
+            missing = {"type", "call_id", "name", "arguments"} - set(item)
+            extra = set(item) - {"type", "call_id", "name", "arguments", "id", "status"}
+            if missing or extra:
+                p.append(f"{where}: function_call missing {sorted(missing)} / unexpected {sorted(extra)}")
+            if item.get("name") not in TOOLS:
+                p.append(f"{where}: function_call of unknown tool {item.get('name')!r}")
+            cid = item.get("call_id")
+            if cid in open_calls or cid in answered:
+                p.append(f"{where}: call_id {cid!r} used twice")
+            open_calls[cid] = i
+        elif kind == "function_call_output":
+            missing = {"type", "call_id", "output"} - set(item)
+            extra = set(item) - {"type", "call_id", "output", "id", "status"}
+            if missing or extra:
+                p.append(f"{where}: function_call_output missing {sorted(missing)} / unexpected {sorted(extra)}")
+            if not isinstance(item.get("output"), str):
+                p.append(f"{where}: output must be a (JSON) string")
+            cid = item.get("call_id")
+            if cid not in open_calls:
+                p.append(f"{where}: function_call_output for {cid!r} without an earlier function_call")
+            else:
+                del open_calls[cid]
+                answered.add(cid)
+        else:
+            p.append(f"{where}: unexpected input item {json.dumps(item)[:200]}")
+    for cid, i in open_calls.items():
+        p.append(f"input[{i}]: function_call {cid!r} has no function_call_output")
+    return p
+
+
+def contract_problems(rec: Recorded, model: str = DEFAULT_MODEL) -> list[str]:
+    body = rec.body
+    if not isinstance(body, dict):
+        return ["body is not a JSON object"]
+    p = []
+    for key in ("model", "instructions", "input", "tools", "stream", "store", "parallel_tool_calls"):
+        if key not in body:
+            p.append(f"body has no {key!r}")
+    if body.get("model") != model:
+        p.append(f"model {body.get('model')!r}, expected {model!r}")
+    if not (isinstance(body.get("instructions"), str) and body["instructions"].strip()):
+        p.append("instructions must be a non-empty string")
+    if body.get("stream") is not True:
+        p.append(f"stream {body.get('stream')!r}, expected true")
+    if body.get("store") is not False:
+        p.append(f"store {body.get('store')!r}, expected false")
+    if body.get("parallel_tool_calls") is not True:
+        p.append(f"parallel_tool_calls {body.get('parallel_tool_calls')!r}, expected true")
+    for key in ("previous_response_id", "conversation"):
+        if key in body:
+            p.append(f"{key} makes no sense with store: false (the whole thread is the input)")
+    p += tool_problems(body.get("tools"))
+    p += input_problems(body.get("input"))
+    return [f"request #{rec.index}: {x}" for x in p]
+
+
+def simplify(items: list[dict]) -> list[tuple]:
+    """Input items as comparable tuples: ("user", text), ("assistant", text),
+    ("call", call_id, name, parsed arguments), ("output", call_id, parsed output)."""
+    out: list[tuple] = []
+    for item in items:
+        kind = item.get("type", "message")
+        if kind == "message":
+            content = item["content"]
+            text = content if isinstance(content, str) else "".join(c.get("text", "") for c in content)
+            out.append((item["role"], text))
+        elif kind == "function_call":
+            out.append(("call", item["call_id"], item["name"], _json(item["arguments"])))
+        elif kind == "function_call_output":
+            out.append(("output", item["call_id"], _json(item["output"])))
+        else:
+            out.append((kind,))
+    return out
+
+
+def _json(text: Any) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return ("not JSON", text)
+
+
+# -- what the user sees ------------------------------------------------------------------------
+
+
+@dataclass
+class Turn:
+    """One streamed ChatKit answer and the model requests made while it ran."""
+
+    stream: Stream
+    requests: list[Recorded]
+
+    @property
+    def events(self) -> list[Any]:
+        return self.stream.events
+
+    def types(self) -> list[str]:
+        return self.stream.types()
+
+    def done(self, cls: type) -> list[Any]:
+        return [e.item for e in self.events if e.type == "thread.item.done" and isinstance(e.item, cls)]
+
+    def tasks(self) -> list[TaskItem]:
+        return self.done(TaskItem)
+
+    def task_titles(self) -> list[str | None]:
+        return [t.task.title for t in self.tasks()]
+
+    def widgets(self) -> list[WidgetItem]:
+        return self.done(WidgetItem)
+
+    def replies(self) -> list[AssistantMessageItem]:
+        return self.done(AssistantMessageItem)
+
+    def errors(self) -> list[Any]:
+        return self.stream.of("error")
+
+    def notices(self) -> list[Any]:
+        return self.stream.of("notice")
+
+    def app_errors(self) -> list[Any]:
+        return [e for e in self.stream.of("client_effect") if e.name == "app_error"]
+
+    def index(self, pred) -> int:
+        for i, e in enumerate(self.events):
+            if pred(e):
+                return i
+        raise AssertionError("no such event")
+
+
+class Agent:
+    def __init__(self, serve: Serve, fake: FakeResponses | None, model: str = DEFAULT_MODEL) -> None:
+        self.serve = serve
+        self.fake = fake
+        self.model = model
+        self.client = Client(serve.url, serve.secret, timeout=60)
+        self.data_dir = serve.data_dir
+        self.stopped = False
+
+    def stop(self) -> int | None:
+        """Stops serve on purpose (the fixture then does not report it as died)."""
+        self.stopped = True
+        return self.serve.stop()
+
+    # ChatKit
+
+    def _turn(self, op: str, params: dict) -> Turn:
+        before = len(self.fake.requests) if self.fake else 0
+        stream = self.client.stream(op, params)
+        requests = self.fake.requests[before:] if self.fake else []
+        problems = list(self.fake.problems) if self.fake else []
+        for rec in requests:
+            problems += contract_problems(rec, self.model)
+        assert not problems, "the agent's requests to the model break the contract:\n" + "\n".join(problems)
+        return Turn(stream, requests)
+
+    def create(self, text: str) -> tuple[str, Turn]:
+        turn = self._turn("threads.create", {"input": user_input(text)})
+        assert turn.types()[:3] == ["thread.created", "thread.item.done", "stream_options"], turn.types()
+        thread_id = turn.events[0].thread.id
+        user = turn.events[1].item
+        assert isinstance(user, UserMessageItem) and message_text(user) == text and user.thread_id == thread_id
+        return thread_id, turn
+
+    def send(self, thread_id: str, text: str) -> Turn:
+        turn = self._turn("threads.add_user_message", {"thread_id": thread_id, "input": user_input(text)})
+        assert turn.types()[:2] == ["thread.item.done", "stream_options"], turn.types()
+        user = turn.events[0].item
+        assert isinstance(user, UserMessageItem) and message_text(user) == text and user.thread_id == thread_id
+        return turn
+
+    def items(self, thread_id: str) -> list[Any]:
+        return self.client.all_items(thread_id, order="asc")
+
+    def snapshot(self) -> Any:
+        return self.client.snapshot()
+
+    # the task store
+
+    @property
+    def tasks_path(self) -> Path:
+        return self.data_dir / "tasks.json"
+
+    def tasks_file(self) -> dict:
+        doc = json.loads(self.tasks_path.read_text("utf-8"))
+        assert isinstance(doc, dict) and doc.get("schema_version") == 1 and isinstance(doc.get("tasks"), list), doc
+        return doc
+
+    def stored_tasks(self) -> list[dict]:
+        return self.tasks_file()["tasks"] if self.tasks_path.exists() else []
+
+
+def start_agent(data_dir: Path, fake: FakeResponses | None, **env: str | None) -> Agent:
+    base = {
+        "OPENAI_API_KEY": fake.api_key if fake else "sk-test-unused",
+        "OPENAI_BASE_URL": fake.base_url if fake else None,
+        "OPENAI_MODEL": None,
+        "OPENAI_ORG_ID": None,
+        "OPENAI_PROJECT_ID": None,
+        "TODO_ASSISTANT_MODEL_IDLE_TIMEOUT_SECS": "2",
+        "TODO_ASSISTANT_RETRY_BASE_MS": "50",
+        "RUST_LOG": os.environ.get("RUST_LOG", "info"),
+    }
+    base.update(env)
+    serve = Serve(data_dir, responder=None, env=base).start()
+    return Agent(serve, fake, model=base.get("OPENAI_MODEL") or DEFAULT_MODEL)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# -- assertions on what the user sees ----------------------------------------------------------
+
+
+def assert_streamed_reply(turn: Turn, thread_id: str, deltas: list[str]) -> AssistantMessageItem:
+    """The model's text reached the user as one assistant message, streamed delta for delta:
+    item.added (empty), content_part.added, one text_delta per model delta, content_part.done,
+    item.done; in that order."""
+    replies = turn.replies()
+    text = "".join(deltas)
+    assert [message_text(r) for r in replies] == [text], f"expected one reply {text!r}, got {[message_text(r) for r in replies]}"
+    reply = replies[0]
+    assert reply.thread_id == thread_id
+    assert [(c.type, c.text, c.annotations) for c in reply.content] == [("output_text", text, [])]
+    mine = [
+        e for e in turn.events
+        if (e.type in ("thread.item.added", "thread.item.done") and e.item.id == reply.id)
+        or (e.type == "thread.item.updated" and e.item_id == reply.id)
+    ]
+    kinds = [e.type if e.type != "thread.item.updated" else e.update.type for e in mine]
+    assert kinds == (
+        ["thread.item.added", "assistant_message.content_part.added"]
+        + ["assistant_message.content_part.text_delta"] * len(deltas)
+        + ["assistant_message.content_part.done", "thread.item.done"]
+    ), f"the reply's events: {kinds}"
+    added, part_added, *delta_events, part_done, _ = mine
+    assert isinstance(added.item, AssistantMessageItem) and added.item.content == []
+    assert isinstance(part_added.update, AssistantMessageContentPartAdded) and part_added.update.content_index == 0
+    assert part_added.update.content.text == ""
+    assert all(isinstance(d.update, AssistantMessageContentPartTextDelta) and d.update.content_index == 0 for d in delta_events)
+    assert [d.update.delta for d in delta_events] == deltas, "one text_delta per model delta, in order"
+    assert isinstance(part_done.update, AssistantMessageContentPartDone) and part_done.update.content.text == text
+    positions = [i for i, e in enumerate(turn.events) if e in mine]
+    assert positions == sorted(positions)
+    return reply
+
+
+def assert_task_item(item: TaskItem, title: str) -> None:
+    task = item.task
+    assert task.type == "custom", canonical(item)
+    assert task.title == title, f"task title {task.title!r}, expected {title!r}"
+    assert task.icon is not None, f"task item without an icon: {canonical(item)}"
+    assert task.status_indicator == "complete", canonical(item)
+
+
+def widget_json(item: WidgetItem) -> dict:
+    return canonical(item)["widget"]
+
+
+def widget_texts(node: Any) -> list[str]:
+    out: list[str] = []
+    if isinstance(node, dict):
+        if node.get("type") in ("Text", "Title", "Caption", "Markdown", "Label") and isinstance(node.get("value"), str):
+            out.append(node["value"])
+        for v in node.values():
+            out.extend(widget_texts(v))
+    elif isinstance(node, list):
+        for v in node:
+            out.extend(widget_texts(v))
+    return out
+
+
+def assert_task_list_widget(item: WidgetItem, titles: list[str]) -> None:
+    """A ListView with one row per listed task, each row showing its title."""
+    root = widget_json(item)
+    assert root.get("type") == "ListView", f"widget root is {root.get('type')!r}, expected ListView: {json.dumps(root)[:400]}"
+    rows = root.get("children", [])
+    assert all(r.get("type") == "ListViewItem" for r in rows)
+    assert len(rows) == len(titles), f"{len(rows)} rows for tasks {titles}: {json.dumps(root)[:600]}"
+    for row, title in zip(rows, titles):
+        assert any(title in t for t in widget_texts(row)), f"row for {title!r} shows {widget_texts(row)}"
+
+
+def assert_app_error(turn: Turn, code: str, allow_retry: bool | None) -> Any:
+    """The turn ended in ChatKit's error event (code custom, a message) and the app_error client
+    effect carrying the stable code."""
+    errors = turn.errors()
+    assert len(errors) == 1, f"expected one error event, got {turn.types()}"
+    err = errors[0]
+    assert err.code == "custom", f"error code {err.code!r}, expected 'custom'"
+    assert isinstance(err.message, str) and err.message.strip(), "the error event needs a message"
+    if allow_retry is not None:
+        assert err.allow_retry is allow_retry, f"allow_retry {err.allow_retry}, expected {allow_retry}"
+    effects = turn.app_errors()
+    assert len(effects) == 1, f"expected one client_effect app_error, got {[(e.type, getattr(e, 'name', None)) for e in turn.events]}"
+    data = effects[0].data
+    assert data.get("code") == code, f"app_error code {data.get('code')!r}, expected {code!r} (data {data})"
+    assert isinstance(data.get("message"), str) and data["message"].strip(), f"app_error without a message: {data}"
+    assert set(turn.types()[turn.types().index("error"):]) <= {"error", "client_effect", "notice", "thread.updated"}, (
+        f"the error must end the turn: {turn.types()}"
+    )
+    return err
