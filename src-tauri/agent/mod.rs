@@ -57,13 +57,14 @@ impl Agent {
         }
     }
 
-    /// One model call: streams its text into the thread and returns the tools it called.
+    /// One model call: streams its text into the thread; returns what it said, in order,
+    /// as input entries (its messages, then the tools it called).
     async fn model_call(
         &self,
         config: &ModelConfig,
         input: &[Value],
         sink: &mut EventSink,
-    ) -> Result<Vec<FunctionCall>, RespondError> {
+    ) -> Result<(Vec<Value>, Vec<FunctionCall>), RespondError> {
         let body = json!({
             "model": config.model,
             "instructions": INSTRUCTIONS,
@@ -78,6 +79,7 @@ impl Agent {
             Err(failure) => return Err(self.fail(failure, sink).await),
         };
         let mut writer: Option<AssistantMessageWriter> = None;
+        let mut said: Vec<Value> = Vec::new();
         let mut calls = Vec::new();
         let mut next = Some(first);
         while let Some(event) = next {
@@ -94,7 +96,7 @@ impl Agent {
                 "response.output_item.done" => match event["item"]["type"].as_str() {
                     Some("message") => {
                         if let Some(done) = writer.take() {
-                            done.finish(sink).await?;
+                            said.extend(assistant_entry(&done.finish(sink).await?));
                         }
                     }
                     Some("function_call") => {
@@ -110,9 +112,9 @@ impl Agent {
                 },
                 "response.completed" => {
                     if let Some(done) = writer.take() {
-                        done.finish(sink).await?;
+                        said.extend(assistant_entry(&done.finish(sink).await?));
                     }
-                    return Ok(calls);
+                    return Ok((said, calls));
                 }
                 "response.failed" | "response.incomplete" => {
                     let detail = event["response"]["error"]["message"]
@@ -221,10 +223,12 @@ impl Responder for Agent {
         let mut input = model_input(&history);
 
         for call_number in 1..=MAX_MODEL_CALLS {
-            let calls = self.model_call(&config, &input, sink).await?;
+            let (said, calls) = self.model_call(&config, &input, sink).await?;
             if calls.is_empty() {
                 break;
             }
+            // What the model said before calling tools is part of what it sees next.
+            input.extend(said);
             for call in &calls {
                 let output = self.run_call(call, sink).await?;
                 input.push(function_call(&call.call_id, &call.name, &call.arguments));
@@ -246,6 +250,17 @@ impl Responder for Agent {
             }
         }
         Ok(())
+    }
+}
+
+/// A finished assistant message as model input.
+fn assistant_entry(item: &ThreadItem) -> Option<Value> {
+    match &item.kind {
+        ItemKind::AssistantMessage { content } => {
+            let text: String = content.iter().map(|part| part.text.as_str()).collect();
+            (!text.trim().is_empty()).then(|| json!({"role": "assistant", "content": text}))
+        }
+        _ => None,
     }
 }
 

@@ -145,12 +145,41 @@ fn changed(verb: &'static str, status: &str, task: Task) -> ToolRun {
     }
 }
 
+fn required_arguments(name: &str) -> Vec<String> {
+    tool_definitions()
+        .into_iter()
+        .find(|tool| tool["name"] == name)
+        .and_then(|tool| tool["parameters"]["required"].as_array().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|key| key.as_str().map(str::to_string))
+        .collect()
+}
+
 /// Parses the model's arguments, or explains to the model what was wrong with them.
 fn with_args<T: for<'de> Deserialize<'de>>(
     name: &str,
     arguments: &str,
     run: impl FnOnce(T) -> ToolRun,
 ) -> ToolRun {
+    // Strict schemas require every property, nullable ones included; a compatible server
+    // that does not enforce them still gets the same answer.
+    let missing: Vec<String> = match serde_json::from_str::<Value>(arguments) {
+        Ok(Value::Object(given)) => required_arguments(name)
+            .into_iter()
+            .filter(|key| !given.contains_key(key))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !missing.is_empty() {
+        return failure(
+            "invalid_arguments",
+            format!(
+                "{name} needs every argument, null where there is none; missing: {}",
+                missing.join(", ")
+            ),
+        );
+    }
     match serde_json::from_str(arguments) {
         Ok(args) => run(args),
         Err(e) => failure(

@@ -66,7 +66,10 @@ fn main() {
     // Reopen, as the app does at start: reads the index and reconciles with the folder.
     let opened = Instant::now();
     let store: Arc<dyn ThreadStore> = Arc::new(FileThreadStore::open(docs).expect("reopen"));
-    println!("opened the store with {THREADS} threads in {:.2?}", opened.elapsed());
+    println!(
+        "opened the store with {THREADS} threads in {:.2?}",
+        opened.elapsed()
+    );
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -81,19 +84,198 @@ fn main() {
         samples.push(started.elapsed());
         assert!(matches!(response, ChatKitResponse::Json(ref body) if body.len() > 100));
     }
-    report("threads.list first page (10k threads)", "<= 10 ms p50", &mut samples);
+    report(
+        "threads.list first page (10k threads)",
+        "<= 10 ms p50",
+        &mut samples,
+    );
 
     // A conversation of some length, as appends happen in real threads.
     let busy = &threads[THREADS / 2].id;
     for n in 0..20 {
-        store.add_item(busy, &message(busy, &format!("earlier message {n}"))).unwrap();
+        store
+            .add_item(busy, &message(busy, &format!("earlier message {n}")))
+            .unwrap();
     }
     let mut samples = Vec::new();
     for n in 0..300 {
-        let item = message(busy, &format!("appended message {n} with a few words of text"));
+        let item = message(
+            busy,
+            &format!("appended message {n} with a few words of text"),
+        );
         let started = Instant::now();
         store.add_item(busy, &item).expect("append");
         samples.push(started.elapsed());
     }
-    report("append an item (10k threads, 20-320 items)", "<= 5 ms p50", &mut samples);
+    report(
+        "append an item (10k threads, 20-320 items)",
+        "<= 5 ms p50",
+        &mut samples,
+    );
+
+    assistant::run();
+}
+
+// ---------------------------------------------------------------------------------------
+// The assistant: core time per turn against a model that answers at once, and events per
+// second through the IPC fetch path.
+
+mod assistant {
+    use std::convert::Infallible;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    use hyper::Response;
+    use hyper_util::rt::TokioIo;
+
+    use todo_assistant::agent::client::{ModelClient, ModelConfig, RetryPolicy};
+    use todo_assistant::agent::Agent;
+    use todo_assistant::broker::client_secret::ClientSecrets;
+    use todo_assistant::chatkit::echo::EchoResponder;
+    use todo_assistant::chatkit::gateway::ChatKitGateway;
+    use todo_assistant::chatkit::ipc::{ChatKitChunk, IpcStreams};
+    use todo_assistant::chatkit::server::{ChatKitResponse, ChatKitServer};
+    use todo_assistant::storage::documents::FileDocuments;
+    use todo_assistant::storage::thread_store::FileThreadStore;
+    use todo_assistant::tasks::store::TaskStore;
+
+    fn sse(events: &[serde_json::Value]) -> String {
+        events
+            .iter()
+            .map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap()))
+            .collect()
+    }
+
+    /// Odd requests call three tools; even ones answer with a short text.
+    fn scripted(call: usize) -> String {
+        use serde_json::json;
+        let created = json!({"type": "response.created", "sequence_number": 0, "response": {"id": "resp_1", "object": "response", "status": "in_progress", "output": []}});
+        let completed = json!({"type": "response.completed", "sequence_number": 9, "response": {"id": "resp_1", "object": "response", "status": "completed", "output": []}});
+        if call % 2 == 0 {
+            let calls: Vec<_> = (0..3)
+                .map(|n| json!({"type": "response.output_item.done", "output_index": n, "sequence_number": n + 1,
+                    "item": {"type": "function_call", "id": format!("fc_{n}"), "call_id": format!("call_{call}_{n}"),
+                             "name": "add_task", "arguments": format!("{{\"title\":\"Task {call}-{n}\",\"description\":null}}"), "status": "completed"}}))
+                .collect();
+            let mut events = vec![created];
+            events.extend(calls);
+            events.push(completed);
+            sse(&events)
+        } else {
+            sse(&[
+                created,
+                json!({"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0, "content_index": 0, "delta": "Added three tasks.", "sequence_number": 1, "logprobs": []}),
+                json!({"type": "response.output_item.done", "output_index": 0, "sequence_number": 2, "item": {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed", "content": [{"type": "output_text", "text": "Added three tasks.", "annotations": []}]}}),
+                completed,
+            ])
+        }
+    }
+
+    async fn instant_model() -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let calls = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(async move {
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                let calls = calls.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |_req| {
+                        let n = calls.fetch_add(1, Ordering::SeqCst);
+                        async move {
+                            Ok::<_, Infallible>(
+                                Response::builder()
+                                    .header("content-type", "text/event-stream")
+                                    .body(Full::new(Bytes::from(scripted(n))))
+                                    .unwrap(),
+                            )
+                        }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(socket), service)
+                        .await;
+                });
+            }
+        });
+        port
+    }
+
+    async fn drain(response: ChatKitResponse) -> usize {
+        match response {
+            ChatKitResponse::Stream(mut events) => {
+                let mut n = 0;
+                while events.recv().await.is_some() {
+                    n += 1;
+                }
+                n
+            }
+            ChatKitResponse::Json(_) => 0,
+        }
+    }
+
+    pub fn run() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let port = instant_model().await;
+            let config = ModelConfig {
+                base_url: format!("http://127.0.0.1:{port}/v1"),
+                api_key: None,
+                model: "bench".into(),
+            };
+            let tasks = Arc::new(TaskStore::open(Arc::new(FileDocuments::new(dir.path()))).unwrap());
+            let agent = Agent::new(ModelClient::new(RetryPolicy::default()).unwrap(), tasks, Arc::new(move || Ok(config.clone())));
+            let store = Arc::new(FileThreadStore::open(Arc::new(FileDocuments::new(dir.path().join("threads")))).unwrap());
+            let server = ChatKitServer::new(store, Arc::new(agent));
+            let create = br#"{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"Add three tasks"}],"attachments":[],"inference_options":{}}}}"#;
+            let mut samples: Vec<Duration> = Vec::new();
+            for _ in 0..100 {
+                let started = Instant::now();
+                let events = drain(server.handle(create).await.unwrap()).await;
+                samples.push(started.elapsed());
+                assert!(events > 10, "a three-tool turn streams many events");
+            }
+            super::report("three-tool turn, instant model (incl. loopback HTTP)", "<= 2 ms p50", &mut samples);
+
+            // Events through the IPC fetch path: serialize each event as the IPC channel does.
+            let store = Arc::new(FileThreadStore::open(Arc::new(FileDocuments::new(dir.path().join("ipc")))).unwrap());
+            let gateway = ChatKitGateway::new(ChatKitServer::new(store, Arc::new(EchoResponder)), Arc::new(ClientSecrets::per_process().unwrap()));
+            let secret = gateway.secrets().issue().unwrap().client_secret;
+            let words: String = (0..50_000).map(|n| format!("w{n} ")).collect();
+            let body = serde_json::json!({"type": "threads.create", "params": {"input": {"content": [{"type": "input_text", "text": words}], "attachments": [], "inference_options": {}}}}).to_string();
+            let streams = Arc::new(IpcStreams::default());
+            let (done_tx, done_rx) = std::sync::mpsc::channel();
+            let counted = Arc::new(AtomicUsize::new(0));
+            let counter = counted.clone();
+            let started = Instant::now();
+            streams
+                .fetch(&gateway, Some(&secret), &body, move |chunk: ChatKitChunk| {
+                    let wire = serde_json::to_string(&chunk).unwrap();
+                    std::hint::black_box(wire);
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    if chunk == ChatKitChunk::End {
+                        let _ = done_tx.send(());
+                    }
+                    true
+                })
+                .await;
+            tokio::task::spawn_blocking(move || done_rx.recv().unwrap()).await.unwrap();
+            let elapsed = started.elapsed();
+            let events = counted.load(Ordering::Relaxed);
+            println!(
+                "{:<48} {:>10.0} events/s   (target >= 20k/s, {events} events in {elapsed:.2?})",
+                "events relayed through the IPC fetch path",
+                events as f64 / elapsed.as_secs_f64()
+            );
+        });
+    }
 }
