@@ -14,6 +14,13 @@ const APP_COMMANDS: &[&str] = &[
     "chatkit_client_secret",
     "chatkit_fetch",
     "chatkit_cancel",
+    "tasks_list",
+    "task_add",
+    "task_update",
+    "task_set_completed",
+    "task_delete",
+    "task_restore",
+    "run_task_tool",
 ];
 
 fn main() {

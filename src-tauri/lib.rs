@@ -25,20 +25,29 @@ use crate::storage::documents::DocumentStore;
 
 /// The typed command list; `ui/src/bindings.ts` is generated from it (see the test below).
 pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
-    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
-        commands::app::app_info,
-        commands::app::open_logs_folder,
-        commands::settings::get_settings,
-        commands::settings::save_connection,
-        commands::settings::secret_status,
-        commands::settings::save_secret,
-        commands::settings::clear_secret,
-        commands::settings::save_chatkit_domain_key,
-        commands::settings::remember_thread,
-        commands::chatkit::chatkit_client_secret,
-        commands::chatkit::chatkit_fetch,
-        commands::chatkit::chatkit_cancel,
-    ])
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            commands::app::app_info,
+            commands::app::open_logs_folder,
+            commands::settings::get_settings,
+            commands::settings::save_connection,
+            commands::settings::secret_status,
+            commands::settings::save_secret,
+            commands::settings::clear_secret,
+            commands::settings::save_chatkit_domain_key,
+            commands::settings::remember_thread,
+            commands::chatkit::chatkit_client_secret,
+            commands::chatkit::chatkit_fetch,
+            commands::chatkit::chatkit_cancel,
+            commands::tasks::tasks_list,
+            commands::tasks::task_add,
+            commands::tasks::task_update,
+            commands::tasks::task_set_completed,
+            commands::tasks::task_delete,
+            commands::tasks::task_restore,
+            commands::tasks::run_task_tool,
+        ])
+        .events(tauri_specta::collect_events![commands::tasks::TasksChanged])
 }
 
 pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
@@ -54,6 +63,39 @@ pub fn export_bindings() -> String {
         // tauri-specta rc.21 also emits a placeholder type for `Channel` that shadows the
         // real `Channel` class it imports under the same name; drop the placeholder.
         .replace("export type TAURI_CHANNEL<TSend> = null\n", "")
+}
+
+/// Opens the task store and forwards its changes to the webview as `TasksChanged`.
+fn open_tasks(
+    app: &tauri::AppHandle,
+    docs: Arc<dyn DocumentStore>,
+) -> Result<Arc<tasks::store::TaskStore>, error::AppError> {
+    use tauri_specta::Event;
+    let store = Arc::new(tasks::store::TaskStore::open(docs).inspect_err(|e| {
+        tracing::error!("tasks unavailable: {}", e.message);
+    })?);
+    let mut changes = store.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match changes.recv().await {
+                Ok(change) => {
+                    let _ = commands::tasks::TasksChanged(change).emit(&app);
+                }
+                // Missed some: one generic change makes views reload.
+                Err(RecvError::Lagged(_)) => {
+                    let change = tasks::store::TaskChange {
+                        kind: "many".into(),
+                        task_id: String::new(),
+                    };
+                    let _ = commands::tasks::TasksChanged(change).emit(&app);
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+    Ok(store)
 }
 
 fn focus_main_window(app: &tauri::AppHandle) {
@@ -78,6 +120,7 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
+            ipc.mount_events(app);
             let handle = app.handle();
             let data_dir = app.path().app_data_dir()?;
             let log_dir = app.path().app_log_dir()?;
@@ -98,6 +141,7 @@ pub fn run() {
                 .into_iter()
                 .next()
                 .unwrap_or(Recovery::Clean);
+            let settings_docs_for_tasks: Arc<dyn DocumentStore> = settings_docs.clone();
             let thread_docs = Arc::new(PluginDocuments::new(
                 handle.clone(),
                 serve::local_threads_dir(&data_dir),
@@ -107,7 +151,7 @@ pub fn run() {
                 settings_docs,
                 thread_docs,
                 chat: Default::default(),
-                tasks: Default::default(),
+                tasks: open_tasks(handle, settings_docs_for_tasks),
                 streams: Arc::new(IpcStreams::default()),
                 paths: AppPaths { data_dir, log_dir },
                 settings_recovery,

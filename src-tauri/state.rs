@@ -31,7 +31,8 @@ pub struct AppState {
     pub settings_docs: Arc<PluginDocuments<Wry>>,
     pub thread_docs: Arc<PluginDocuments<Wry>>,
     pub chat: OnceCell<Arc<ChatKitGateway>>,
-    pub tasks: std::sync::OnceLock<Arc<TaskStore>>,
+    /// Opened at start; an error (e.g. a file from a newer version) is kept to report.
+    pub tasks: Result<Arc<TaskStore>, AppError>,
     pub streams: Arc<IpcStreams>,
     pub paths: AppPaths,
     /// What loading settings had to repair, shown in Settings.
@@ -59,13 +60,8 @@ impl AppState {
             .write(SETTINGS_DOC, &settings.to_entries())
     }
 
-    /// The task store, opened on first use (a damaged file is repaired then).
     pub fn tasks(&self) -> AppResult<Arc<TaskStore>> {
-        if let Some(tasks) = self.tasks.get() {
-            return Ok(tasks.clone());
-        }
-        let opened = Arc::new(TaskStore::open(self.settings_docs.clone())?);
-        Ok(self.tasks.get_or_init(|| opened).clone())
+        self.tasks.clone()
     }
 
     /// The local ChatKit server, built on first use: its signing key comes from the

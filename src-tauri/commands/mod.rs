@@ -4,3 +4,4 @@
 pub mod app;
 pub mod chatkit;
 pub mod settings;
+pub mod tasks;

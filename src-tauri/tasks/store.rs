@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use tokio::sync::broadcast;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -21,9 +23,18 @@ struct TasksDoc {
     tasks: Vec<Task>,
 }
 
+/// What changed, for views that follow the store live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct TaskChange {
+    /// `added`, `updated`, `completed`, `reopened`, `deleted` or `restored`.
+    pub kind: String,
+    pub task_id: String,
+}
+
 pub struct TaskStore {
     docs: Arc<dyn DocumentStore>,
     tasks: Mutex<Vec<Task>>,
+    changes: broadcast::Sender<TaskChange>,
 }
 
 fn not_found(id: &str) -> AppError {
@@ -58,7 +69,21 @@ impl TaskStore {
         Ok(Self {
             docs,
             tasks: Mutex::new(tasks),
+            changes: broadcast::channel(256).0,
         })
+    }
+
+    /// Every change made from now on, whoever made it (the UI, the assistant, sync).
+    pub fn subscribe(&self) -> broadcast::Receiver<TaskChange> {
+        self.changes.subscribe()
+    }
+
+    fn announce(&self, kind: &str, task: &Task) {
+        // No subscribers is fine: nobody is watching.
+        let _ = self.changes.send(TaskChange {
+            kind: kind.into(),
+            task_id: task.id.clone(),
+        });
     }
 
     /// Applies `change` to a copy, writes it, and only then makes it current.
@@ -102,7 +127,7 @@ impl TaskStore {
     pub fn add(&self, title: &str, description: Option<&str>) -> AppResult<Task> {
         let title = valid_title(title)?;
         let description = valid_description(description)?;
-        self.change(|tasks| {
+        let task = self.change(|tasks| {
             let at = now();
             let task = Task {
                 id: new_id("task"),
@@ -114,11 +139,13 @@ impl TaskStore {
             };
             tasks.push(task.clone());
             Ok(task)
-        })
+        })?;
+        self.announce("added", &task);
+        Ok(task)
     }
 
-    fn edit(&self, id: &str, edit: impl FnOnce(&mut Task)) -> AppResult<Task> {
-        self.change(|tasks| {
+    fn edit(&self, kind: &str, id: &str, edit: impl FnOnce(&mut Task)) -> AppResult<Task> {
+        let task = self.change(|tasks| {
             let task = tasks
                 .iter_mut()
                 .find(|task| task.id == id)
@@ -126,11 +153,39 @@ impl TaskStore {
             edit(task);
             task.updated_at = now();
             Ok(task.clone())
-        })
+        })?;
+        self.announce(kind, &task);
+        Ok(task)
     }
 
     pub fn set_completed(&self, id: &str, completed: bool) -> AppResult<Task> {
-        self.edit(id, |task| task.completed = completed)
+        let kind = if completed { "completed" } else { "reopened" };
+        self.edit(kind, id, |task| task.completed = completed)
+    }
+
+    /// Puts a deleted task back as it was (undo).
+    pub fn restore(&self, task: Task) -> AppResult<Task> {
+        let title = valid_title(&task.title)?;
+        let description = valid_description(task.description.as_deref())?;
+        let restored = self.change(|tasks| {
+            if tasks.iter().any(|t| t.id == task.id) {
+                return Err(AppError::invalid_input(format!(
+                    "Task {} already exists.",
+                    task.id
+                )));
+            }
+            let restored = Task {
+                title,
+                description,
+                updated_at: now(),
+                ..task
+            };
+            tasks.push(restored.clone());
+            tasks.sort_by_key(|t| t.created_at);
+            Ok(restored)
+        })?;
+        self.announce("restored", &restored);
+        Ok(restored)
     }
 
     /// Changes the given fields; `None` leaves a field as it is, an empty description
@@ -145,7 +200,7 @@ impl TaskStore {
         let description = description
             .map(|d| valid_description(Some(d)))
             .transpose()?;
-        self.edit(id, |task| {
+        self.edit("updated", id, |task| {
             if let Some(title) = title {
                 task.title = title;
             }
@@ -156,13 +211,15 @@ impl TaskStore {
     }
 
     pub fn delete(&self, id: &str) -> AppResult<Task> {
-        self.change(|tasks| {
+        let task = self.change(|tasks| {
             let at = tasks
                 .iter()
                 .position(|task| task.id == id)
                 .ok_or_else(|| not_found(id))?;
             Ok(tasks.remove(at))
-        })
+        })?;
+        self.announce("deleted", &task);
+        Ok(task)
     }
 }
 
@@ -194,6 +251,28 @@ mod tests {
         assert_eq!(store.list(StatusFilter::Completed).len(), 1);
         store.delete(&milk.id).unwrap();
         assert_eq!(open(dir.path()).list(StatusFilter::All).len(), 1);
+    }
+
+    #[test]
+    fn every_change_is_announced_and_undo_restores_a_deleted_task() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let mut changes = store.subscribe();
+        let task = store.add("Water plants", None).unwrap();
+        store.set_completed(&task.id, true).unwrap();
+        let deleted = store.delete(&task.id).unwrap();
+        let restored = store.restore(deleted.clone()).unwrap();
+        assert_eq!(restored.id, task.id);
+        assert!(restored.completed);
+        assert!(store.restore(deleted).is_err());
+        let kinds: Vec<String> = std::iter::from_fn(|| changes.try_recv().ok())
+            .map(|c| c.kind)
+            .collect();
+        assert_eq!(kinds, ["added", "completed", "deleted", "restored"]);
+        assert_eq!(
+            open(dir.path()).get(&task.id).unwrap().title,
+            "Water plants"
+        );
     }
 
     #[test]

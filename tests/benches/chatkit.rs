@@ -156,7 +156,7 @@ mod assistant {
         use serde_json::json;
         let created = json!({"type": "response.created", "sequence_number": 0, "response": {"id": "resp_1", "object": "response", "status": "in_progress", "output": []}});
         let completed = json!({"type": "response.completed", "sequence_number": 9, "response": {"id": "resp_1", "object": "response", "status": "completed", "output": []}});
-        if call % 2 == 0 {
+        if call.is_multiple_of(2) {
             let calls: Vec<_> = (0..3)
                 .map(|n| json!({"type": "response.output_item.done", "output_index": n, "sequence_number": n + 1,
                     "item": {"type": "function_call", "id": format!("fc_{n}"), "call_id": format!("call_{call}_{n}"),

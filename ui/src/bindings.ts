@@ -105,12 +105,83 @@ async chatkitFetch(body: string, clientSecret: string | null, onEvent: TAURI_CHA
  */
 async chatkitCancel(streamId: string) : Promise<boolean> {
     return await TAURI_INVOKE("chatkit_cancel", { streamId });
+},
+async tasksList() : Promise<Result<Task[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("tasks_list") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async taskAdd(title: string, description: string | null) : Promise<Result<Task, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("task_add", { title, description }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * `None` leaves a field as it is; an empty description clears it.
+ */
+async taskUpdate(id: string, title: string | null, description: string | null) : Promise<Result<Task, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("task_update", { id, title, description }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async taskSetCompleted(id: string, completed: boolean) : Promise<Result<Task, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("task_set_completed", { id, completed }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async taskDelete(id: string) : Promise<Result<Task, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("task_delete", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Undo of a delete: the task comes back with its id and fields.
+ */
+async taskRestore(task: Task) : Promise<Result<Task, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("task_restore", { task }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * ChatKit client tools (hosted or backend agents): the same five tools the local
+ * assistant uses, with the same outputs.
+ */
+async runTaskTool(name: string, arguments: JsonValue) : Promise<Result<JsonValue, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("run_task_tool", { name, arguments }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
 /** user-defined events **/
 
 
+export const events = __makeEvents__<{
+tasksChanged: TasksChanged
+}>({
+tasksChanged: "tasks-changed"
+})
 
 /** user-defined constants **/
 
@@ -219,6 +290,7 @@ export type ErrorCode =
  */
 "internal"
 export type HostedWorkflowConnection = { workflow_id: string }
+export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
 export type LocalConnection = { 
 /**
  * An OpenAI-compatible API base URL; `None` means OpenAI itself.
@@ -265,6 +337,24 @@ connection: Connection | null; chatkit_domain_key: string;
  * The chat thread open when the app last closed, reopened at start.
  */
 last_thread_id: string | null }
+export type Task = { 
+/**
+ * Stable for the task's life.
+ */
+id: string; title: string; description?: string | null; completed: boolean; created_at: string; updated_at: string }
+/**
+ * What changed, for views that follow the store live.
+ */
+export type TaskChange = { 
+/**
+ * `added`, `updated`, `completed`, `reopened`, `deleted` or `restored`.
+ */
+kind: string; task_id: string }
+/**
+ * Sent to the webview whenever a task changes, whoever changed it (the Tasks view, the
+ * assistant, sync), so views follow without polling.
+ */
+export type TasksChanged = TaskChange
 
 /** tauri-specta globals **/
 
