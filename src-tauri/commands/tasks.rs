@@ -72,9 +72,9 @@ pub fn task_restore(state: State<'_, AppState>, task: Task) -> AppResult<Task> {
 pub fn run_task_tool(
     state: State<'_, AppState>,
     name: String,
-    arguments: Value,
+    params: Value,
 ) -> AppResult<Value> {
     let tasks = state.tasks()?;
-    let run = run_tool(&tasks, &name, &arguments.to_string());
+    let run = run_tool(&tasks, &name, &params.to_string());
     Ok(serde_json::from_str(&run.output).unwrap_or(Value::Null))
 }

@@ -164,9 +164,9 @@ async taskRestore(task: Task) : Promise<Result<Task, AppError>> {
  * ChatKit client tools (hosted or backend agents): the same five tools the local
  * assistant uses, with the same outputs.
  */
-async runTaskTool(name: string, arguments: JsonValue) : Promise<Result<JsonValue, AppError>> {
+async runTaskTool(name: string, params: JsonValue) : Promise<Result<JsonValue, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("run_task_tool", { name, arguments }) };
+    return { status: "ok", data: await TAURI_INVOKE("run_task_tool", { name, params }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
