@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod broker;
 pub mod chatkit;
+pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod logging;

@@ -10,6 +10,16 @@ fn main() {
                 std::process::exit(2);
             }
         }
+        Some("tasks") => match todo_assistant::cli::run(&args[1..]) {
+            Ok(output) => println!("{output}"),
+            Err(e) => {
+                println!(
+                    "{}",
+                    serde_json::json!({"code": e.code, "message": e.message})
+                );
+                std::process::exit(2);
+            }
+        },
         _ => todo_assistant::run(),
     }
 }

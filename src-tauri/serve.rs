@@ -100,7 +100,8 @@ fn responder_named(name: &str, data_dir: &std::path::Path) -> AppResult<Arc<dyn 
     }
 }
 
-fn default_data_dir() -> AppResult<PathBuf> {
+/// The app's own data folder, as Tauri resolves it (`dirs::data_dir()/identifier`).
+pub fn default_data_dir() -> AppResult<PathBuf> {
     dirs::data_dir()
         .map(|dir| dir.join(APP_IDENTIFIER))
         .ok_or_else(|| AppError::invalid_input("no data folder on this system; pass --data-dir"))

@@ -69,11 +69,7 @@ pub fn task_restore(state: State<'_, AppState>, task: Task) -> AppResult<Task> {
 /// assistant uses, with the same outputs.
 #[tauri::command]
 #[specta::specta]
-pub fn run_task_tool(
-    state: State<'_, AppState>,
-    name: String,
-    params: Value,
-) -> AppResult<Value> {
+pub fn run_task_tool(state: State<'_, AppState>, name: String, params: Value) -> AppResult<Value> {
     let tasks = state.tasks()?;
     let run = run_tool(&tasks, &name, &params.to_string());
     Ok(serde_json::from_str(&run.output).unwrap_or(Value::Null))

@@ -1,5 +1,8 @@
-//! The user's tasks: the model, a crash-safe store, and the five tools the assistant uses.
+//! The user's tasks: the model, a crash-safe store, the five tools the assistant uses, and
+//! sync with a backend through a persisted outbox.
 
 pub mod model;
 pub mod store;
+pub mod sync;
+pub mod sync_state;
 pub mod tools;

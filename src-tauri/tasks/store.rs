@@ -13,14 +13,26 @@ use crate::chatkit::types::now;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::documents::DocumentStore;
 use crate::tasks::model::{valid_description, valid_title, StatusFilter, Task};
+use crate::tasks::sync_state::{Field, SyncState};
 
 pub const TASKS_DOC: &str = "tasks";
-pub const TASKS_SCHEMA_VERSION: u64 = 1;
+/// 2 added the sync state; a version 1 file reads as having none.
+pub const TASKS_SCHEMA_VERSION: u64 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct TasksDoc {
     schema_version: u64,
     tasks: Vec<Task>,
+    #[serde(default)]
+    sync: SyncState,
+}
+
+/// The tasks and their sync state live in one document, so a change and the outbox entry
+/// that sends it to the backend are written together or not at all.
+#[derive(Debug, Clone, Default)]
+pub struct Inner {
+    pub tasks: Vec<Task>,
+    pub sync: SyncState,
 }
 
 /// What changed, for views that follow the store live.
@@ -33,7 +45,7 @@ pub struct TaskChange {
 
 pub struct TaskStore {
     docs: Arc<dyn DocumentStore>,
-    tasks: Mutex<Vec<Task>>,
+    inner: Mutex<Inner>,
     changes: broadcast::Sender<TaskChange>,
 }
 
@@ -43,8 +55,8 @@ fn not_found(id: &str) -> AppError {
 
 impl TaskStore {
     pub fn open(docs: Arc<dyn DocumentStore>) -> AppResult<Self> {
-        let tasks = match docs.read(TASKS_DOC)? {
-            None => Vec::new(),
+        let inner = match docs.read(TASKS_DOC)? {
+            None => Inner::default(),
             Some(doc) => {
                 let version = doc
                     .get("schema_version")
@@ -56,19 +68,21 @@ impl TaskStore {
                         format!("tasks.json was written by a newer version of Todo Assistant (schema {version}); update the app to read it."),
                     ));
                 }
-                serde_json::from_value::<TasksDoc>(Value::Object(doc))
-                    .map_err(|e| {
-                        AppError::new(
-                            ErrorCode::StorageCorrupt,
-                            format!("tasks.json does not have the expected shape: {e}"),
-                        )
-                    })?
-                    .tasks
+                let doc = serde_json::from_value::<TasksDoc>(Value::Object(doc)).map_err(|e| {
+                    AppError::new(
+                        ErrorCode::StorageCorrupt,
+                        format!("tasks.json does not have the expected shape: {e}"),
+                    )
+                })?;
+                Inner {
+                    tasks: doc.tasks,
+                    sync: doc.sync,
+                }
             }
         };
         Ok(Self {
             docs,
-            tasks: Mutex::new(tasks),
+            inner: Mutex::new(inner),
             changes: broadcast::channel(256).0,
         })
     }
@@ -86,28 +100,68 @@ impl TaskStore {
         });
     }
 
-    /// Applies `change` to a copy, writes it, and only then makes it current.
-    fn change<T>(&self, change: impl FnOnce(&mut Vec<Task>) -> AppResult<T>) -> AppResult<T> {
-        let mut tasks = self.tasks.lock().unwrap();
-        let mut next = tasks.clone();
+    /// Applies `change` to a copy of the tasks and their sync state, writes it, and only
+    /// then makes it current: a change is reported done only once it is durable.
+    pub fn transact<T>(&self, change: impl FnOnce(&mut Inner) -> AppResult<T>) -> AppResult<T> {
+        let mut inner = self.inner.lock().unwrap();
+        let mut next = inner.clone();
         let result = change(&mut next)?;
         let doc = serde_json::to_value(TasksDoc {
             schema_version: TASKS_SCHEMA_VERSION,
-            tasks: next.clone(),
+            tasks: next.tasks.clone(),
+            sync: next.sync.clone(),
         })
         .map_err(|e| AppError::internal(format!("could not encode tasks: {e}")))?;
         let Value::Object(doc) = doc else {
             return Err(AppError::internal("tasks document is not an object"));
         };
         self.docs.write(TASKS_DOC, &doc)?;
-        *tasks = next;
+        *inner = next;
         Ok(result)
     }
 
+    fn change<T>(
+        &self,
+        change: impl FnOnce(&mut Vec<Task>, &mut SyncState) -> AppResult<T>,
+    ) -> AppResult<T> {
+        self.transact(|inner| change(&mut inner.tasks, &mut inner.sync))
+    }
+
+    /// From now on local changes are queued for `target`; tasks not on it yet are queued too.
+    pub fn connect(&self, target: crate::tasks::sync_state::SyncTarget) -> AppResult<()> {
+        self.transact(|inner| {
+            let ids: Vec<String> = inner.tasks.iter().map(|t| t.id.clone()).collect();
+            inner.sync.connect(target, ids.into_iter());
+            Ok(())
+        })
+    }
+
+    /// Local only again: the outbox is dropped (the tasks stay).
+    pub fn disconnect(&self) -> AppResult<()> {
+        self.transact(|inner| {
+            inner.sync = Default::default();
+            Ok(())
+        })
+    }
+
+    /// A consistent copy of the tasks and their sync state.
+    pub fn snapshot(&self) -> Inner {
+        self.inner.lock().unwrap().clone()
+    }
+
+    /// Tells views that `kind` happened to the task (sync uses it after pulling).
+    pub fn notify(&self, kind: &str, task_id: &str) {
+        let _ = self.changes.send(TaskChange {
+            kind: kind.into(),
+            task_id: task_id.into(),
+        });
+    }
+
     pub fn list(&self, filter: StatusFilter) -> Vec<Task> {
-        self.tasks
+        self.inner
             .lock()
             .unwrap()
+            .tasks
             .iter()
             .filter(|task| filter.admits(task))
             .cloned()
@@ -115,9 +169,10 @@ impl TaskStore {
     }
 
     pub fn get(&self, id: &str) -> AppResult<Task> {
-        self.tasks
+        self.inner
             .lock()
             .unwrap()
+            .tasks
             .iter()
             .find(|task| task.id == id)
             .cloned()
@@ -127,7 +182,7 @@ impl TaskStore {
     pub fn add(&self, title: &str, description: Option<&str>) -> AppResult<Task> {
         let title = valid_title(title)?;
         let description = valid_description(description)?;
-        let task = self.change(|tasks| {
+        let task = self.change(|tasks, sync| {
             let at = now();
             let task = Task {
                 id: new_id("task"),
@@ -138,20 +193,28 @@ impl TaskStore {
                 updated_at: at,
             };
             tasks.push(task.clone());
+            sync.record_create(&task.id);
             Ok(task)
         })?;
         self.announce("added", &task);
         Ok(task)
     }
 
-    fn edit(&self, kind: &str, id: &str, edit: impl FnOnce(&mut Task)) -> AppResult<Task> {
-        let task = self.change(|tasks| {
+    fn edit(
+        &self,
+        kind: &str,
+        id: &str,
+        fields: &[Field],
+        edit: impl FnOnce(&mut Task),
+    ) -> AppResult<Task> {
+        let task = self.change(|tasks, sync| {
             let task = tasks
                 .iter_mut()
                 .find(|task| task.id == id)
                 .ok_or_else(|| not_found(id))?;
             edit(task);
             task.updated_at = now();
+            sync.record_edit(id, fields);
             Ok(task.clone())
         })?;
         self.announce(kind, &task);
@@ -160,14 +223,16 @@ impl TaskStore {
 
     pub fn set_completed(&self, id: &str, completed: bool) -> AppResult<Task> {
         let kind = if completed { "completed" } else { "reopened" };
-        self.edit(kind, id, |task| task.completed = completed)
+        self.edit(kind, id, &[Field::Completed], |task| {
+            task.completed = completed
+        })
     }
 
     /// Puts a deleted task back as it was (undo).
     pub fn restore(&self, task: Task) -> AppResult<Task> {
         let title = valid_title(&task.title)?;
         let description = valid_description(task.description.as_deref())?;
-        let restored = self.change(|tasks| {
+        let restored = self.change(|tasks, sync| {
             if tasks.iter().any(|t| t.id == task.id) {
                 return Err(AppError::invalid_input(format!(
                     "Task {} already exists.",
@@ -182,6 +247,7 @@ impl TaskStore {
             };
             tasks.push(restored.clone());
             tasks.sort_by_key(|t| t.created_at);
+            sync.record_restore(&restored.id);
             Ok(restored)
         })?;
         self.announce("restored", &restored);
@@ -200,7 +266,14 @@ impl TaskStore {
         let description = description
             .map(|d| valid_description(Some(d)))
             .transpose()?;
-        self.edit("updated", id, |task| {
+        let mut fields = Vec::new();
+        if title.is_some() {
+            fields.push(Field::Title);
+        }
+        if description.is_some() {
+            fields.push(Field::Description);
+        }
+        self.edit("updated", id, &fields, |task| {
             if let Some(title) = title {
                 task.title = title;
             }
@@ -211,11 +284,12 @@ impl TaskStore {
     }
 
     pub fn delete(&self, id: &str) -> AppResult<Task> {
-        let task = self.change(|tasks| {
+        let task = self.change(|tasks, sync| {
             let at = tasks
                 .iter()
                 .position(|task| task.id == id)
                 .ok_or_else(|| not_found(id))?;
+            sync.record_delete(id);
             Ok(tasks.remove(at))
         })?;
         self.announce("deleted", &task);

@@ -1,0 +1,581 @@
+//! One sync pass with a backend's task API: replay the outbox in order, then pull. Every
+//! step is acknowledged durably as soon as the server answered, and every step is safe to
+//! repeat after a crash: edits are sent as whole `PUT`s (never the toggling `PATCH`), a
+//! create first looks for the task a lost answer may already have made, and deleting what
+//! is gone counts as done.
+//!
+//! Conflicts: a field changed on the server since the last sync keeps the server's value
+//! (the conflict is recorded for the user); a field changed only here wins.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::broker::secret::SecretString;
+use crate::chatkit::store::new_id;
+use crate::chatkit::types::now;
+use crate::error::{AppError, AppResult};
+use crate::tasks::model::Task;
+use crate::tasks::store::TaskStore;
+use crate::tasks::sync_state::{Conflict, Field, OutboxOp, ServerFields, SyncTarget};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    Synced,
+    Offline,
+    SignInRequired,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct SyncOutcome {
+    pub state: SyncPhase,
+    pub pushed: u32,
+    pub pulled: u32,
+    pub pending_changes: u32,
+    pub conflicts: Vec<Conflict>,
+    pub message: Option<String>,
+}
+
+/// A task as the backend sends it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerTask {
+    #[serde(deserialize_with = "id_as_string")]
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub completed: bool,
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+fn id_as_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        other => other.to_string(),
+    })
+}
+
+impl ServerTask {
+    fn fields(&self) -> ServerFields {
+        ServerFields {
+            title: self.title.clone(),
+            description: self.description.clone().filter(|d| !d.is_empty()),
+            completed: self.completed,
+        }
+    }
+}
+
+fn local_fields(task: &Task) -> ServerFields {
+    ServerFields {
+        title: task.title.clone(),
+        description: task.description.clone(),
+        completed: task.completed,
+    }
+}
+
+#[derive(Debug)]
+enum Failure {
+    Offline(String),
+    SignIn(String),
+    NotFound,
+    Rejected(String),
+    Server(String),
+}
+
+pub struct BackendClient {
+    http: reqwest::Client,
+    target: SyncTarget,
+    token: SecretString,
+}
+
+impl BackendClient {
+    pub fn new(target: SyncTarget, token: SecretString) -> AppResult<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| AppError::internal(format!("no HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            target,
+            token,
+        })
+    }
+
+    fn url(&self, tail: &str) -> String {
+        format!(
+            "{}/api/{}/tasks{tail}",
+            self.target.backend_url.trim_end_matches('/'),
+            self.target.user_id
+        )
+    }
+
+    async fn call(&self, request: reqwest::RequestBuilder) -> Result<Option<Value>, Failure> {
+        let response = request
+            .bearer_auth(self.token.expose())
+            .send()
+            .await
+            .map_err(|e| Failure::Offline(e.without_url().to_string()))?;
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| Failure::Offline(e.without_url().to_string()))?;
+        match status {
+            s if s.is_success() => Ok(serde_json::from_str(&body).ok()),
+            StatusCode::UNAUTHORIZED => {
+                Err(Failure::SignIn("the backend asked to sign in again".into()))
+            }
+            StatusCode::FORBIDDEN => Err(Failure::Server(format!(
+                "the backend refused access for user {} (HTTP 403)",
+                self.target.user_id
+            ))),
+            StatusCode::NOT_FOUND => Err(Failure::NotFound),
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => Err(Failure::Rejected(
+                format!("HTTP {}: {body}", status.as_u16()),
+            )),
+            other => Err(Failure::Server(format!("HTTP {}", other.as_u16()))),
+        }
+    }
+
+    fn task_from(value: Option<Value>) -> Result<ServerTask, Failure> {
+        value
+            .and_then(|v| serde_json::from_value(v).ok())
+            .ok_or_else(|| {
+                Failure::Server("the backend answered with something that is not a task".into())
+            })
+    }
+
+    async fn list(&self) -> Result<Vec<ServerTask>, Failure> {
+        let value = self.call(self.http.get(self.url(""))).await?;
+        let list = match value {
+            Some(Value::Array(items)) => items,
+            // Some backends wrap lists: {"tasks": [...]} or {"data": [...]}.
+            Some(Value::Object(mut wrapped)) => {
+                match wrapped.remove("tasks").or_else(|| wrapped.remove("data")) {
+                    Some(Value::Array(items)) => items,
+                    _ => return Err(Failure::Server("the task list is not a list".into())),
+                }
+            }
+            _ => return Err(Failure::Server("the task list is not a list".into())),
+        };
+        list.into_iter()
+            .map(|v| {
+                serde_json::from_value(v).map_err(|e| {
+                    Failure::Server(format!("a task from the backend is malformed: {e}"))
+                })
+            })
+            .collect()
+    }
+
+    async fn create(&self, fields: &ServerFields) -> Result<ServerTask, Failure> {
+        let body = json!({"title": fields.title, "description": fields.description});
+        Self::task_from(self.call(self.http.post(self.url("")).json(&body)).await?)
+    }
+
+    async fn put(&self, server_id: &str, fields: &ServerFields) -> Result<ServerTask, Failure> {
+        let body = json!({"title": fields.title, "description": fields.description, "completed": fields.completed});
+        Self::task_from(
+            self.call(
+                self.http
+                    .put(self.url(&format!("/{server_id}")))
+                    .json(&body),
+            )
+            .await?,
+        )
+    }
+
+    async fn delete(&self, server_id: &str) -> Result<(), Failure> {
+        match self
+            .call(self.http.delete(self.url(&format!("/{server_id}"))))
+            .await
+        {
+            Ok(_) | Err(Failure::NotFound) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn outcome(
+    store: &TaskStore,
+    state: SyncPhase,
+    pushed: u32,
+    pulled: u32,
+    message: Option<String>,
+) -> SyncOutcome {
+    let snapshot = store.snapshot();
+    SyncOutcome {
+        state,
+        pushed,
+        pulled,
+        pending_changes: snapshot.sync.outbox.len() as u32,
+        conflicts: snapshot.sync.conflicts,
+        message,
+    }
+}
+
+fn stopped(store: &TaskStore, failure: Failure, pushed: u32) -> SyncOutcome {
+    let (state, message) = match failure {
+        Failure::Offline(detail) => (
+            SyncPhase::Offline,
+            format!("The backend cannot be reached ({detail}); changes stay queued."),
+        ),
+        Failure::SignIn(detail) => (
+            SyncPhase::SignInRequired,
+            format!("Sign in to the backend again ({detail}); changes stay queued."),
+        ),
+        Failure::Server(detail) | Failure::Rejected(detail) => (
+            SyncPhase::Error,
+            format!("Sync stopped: {detail}. Changes stay queued."),
+        ),
+        Failure::NotFound => (
+            SyncPhase::Error,
+            "Sync stopped: the task list was not found on the backend.".into(),
+        ),
+    };
+    outcome(store, state, pushed, 0, Some(message))
+}
+
+fn conflict(task_id: &str, field: Field, local: Value, server: Value, message: &str) -> Conflict {
+    Conflict {
+        task_id: task_id.into(),
+        field,
+        local_value: local,
+        server_value: server,
+        message: message.into(),
+    }
+}
+
+fn field_of(fields: &ServerFields, field: Field) -> Value {
+    fields.get(field)
+}
+
+fn set_field(fields: &mut ServerFields, field: Field, value: &ServerFields) {
+    match field {
+        Field::Title => fields.title = value.title.clone(),
+        Field::Description => fields.description = value.description.clone(),
+        Field::Completed => fields.completed = value.completed,
+    }
+}
+
+/// One pass: push the outbox, then pull. Never loses a queued change.
+pub async fn sync_once(store: &TaskStore, client: &BackendClient) -> SyncOutcome {
+    let mut server: BTreeMap<String, ServerTask> = match client.list().await {
+        Ok(list) => list.into_iter().map(|t| (t.id.clone(), t)).collect(),
+        Err(failure) => return stopped(store, failure, 0),
+    };
+    let mut pushed = 0;
+    loop {
+        let snapshot = store.snapshot();
+        let Some(queued) = snapshot.sync.outbox.first().cloned() else {
+            break;
+        };
+        let local = snapshot
+            .tasks
+            .iter()
+            .find(|t| t.id == queued.op.local_id())
+            .cloned();
+        let step = push_one(
+            store,
+            client,
+            &mut server,
+            &queued.op,
+            local,
+            &snapshot.sync,
+        )
+        .await;
+        match step {
+            Ok(ack) => {
+                let seq = queued.seq;
+                let acked = store.transact(|inner| {
+                    inner.sync.outbox.retain(|q| q.seq != seq);
+                    ack.apply(inner);
+                    Ok(())
+                });
+                if let Err(e) = acked {
+                    return outcome(store, SyncPhase::Error, pushed, 0, Some(e.message));
+                }
+                pushed += 1;
+            }
+            Err(failure) => return stopped(store, failure, pushed),
+        }
+    }
+    match client.list().await {
+        Ok(list) => match pull(store, list) {
+            Ok(pulled) => outcome(store, SyncPhase::Synced, pushed, pulled, None),
+            Err(e) => outcome(store, SyncPhase::Error, pushed, 0, Some(e.message)),
+        },
+        Err(failure) => stopped(store, failure, pushed),
+    }
+}
+
+/// What to record once the server accepted an op.
+#[derive(Default)]
+struct Ack {
+    map: Option<(String, ServerTask)>,
+    unmap: Option<String>,
+    remove_local: Option<String>,
+    local_values: Option<(String, ServerFields)>,
+    conflicts: Vec<Conflict>,
+}
+
+impl Ack {
+    fn apply(self, inner: &mut crate::tasks::store::Inner) {
+        if let Some((local_id, task)) = self.map {
+            inner
+                .sync
+                .server_ids
+                .insert(local_id.clone(), task.id.clone());
+            inner.sync.bases.insert(local_id, task.fields());
+        }
+        if let Some(local_id) = self.unmap {
+            inner.sync.server_ids.remove(&local_id);
+            inner.sync.bases.remove(&local_id);
+        }
+        if let Some(local_id) = self.remove_local {
+            inner.tasks.retain(|t| t.id != local_id);
+            inner.sync.outbox.retain(|q| q.op.local_id() != local_id);
+            inner.sync.server_ids.remove(&local_id);
+            inner.sync.bases.remove(&local_id);
+        }
+        if let Some((local_id, values)) = self.local_values {
+            if let Some(task) = inner.tasks.iter_mut().find(|t| t.id == local_id) {
+                if local_fields(task) != values {
+                    task.title = values.title;
+                    task.description = values.description;
+                    task.completed = values.completed;
+                    task.updated_at = now();
+                }
+            }
+        }
+        inner.sync.conflicts.extend(self.conflicts);
+    }
+}
+
+async fn push_one(
+    _store: &TaskStore,
+    client: &BackendClient,
+    server: &mut BTreeMap<String, ServerTask>,
+    op: &OutboxOp,
+    local: Option<Task>,
+    sync: &crate::tasks::sync_state::SyncState,
+) -> Result<Ack, Failure> {
+    match op {
+        OutboxOp::Create { local_id } => {
+            let Some(task) = local else {
+                return Ok(Ack::default());
+            };
+            if sync.server_ids.contains_key(local_id) {
+                return Ok(Ack::default());
+            }
+            let wanted = local_fields(&task);
+            // After a crash the server may already have it: adopt an unmapped twin.
+            let mapped: HashSet<&String> = sync.server_ids.values().collect();
+            let twin = server
+                .values()
+                .find(|st| {
+                    !mapped.contains(&st.id)
+                        && st.title == wanted.title
+                        && st.fields().description == wanted.description
+                })
+                .cloned();
+            let mut created = match twin {
+                Some(twin) => twin,
+                None => match client.create(&wanted).await {
+                    Ok(created) => created,
+                    Err(Failure::Rejected(detail)) => {
+                        return Ok(Ack {
+                            conflicts: vec![conflict(local_id, Field::Title, wanted.title.clone().into(), Value::Null, &format!("The backend rejected this task, so it stays on this device only: {detail}"))],
+                            ..Ack::default()
+                        })
+                    }
+                    Err(e) => return Err(e),
+                },
+            };
+            if created.fields() != wanted {
+                created = client.put(&created.id, &wanted).await?;
+            }
+            server.insert(created.id.clone(), created.clone());
+            Ok(Ack {
+                map: Some((local_id.clone(), created)),
+                ..Ack::default()
+            })
+        }
+        OutboxOp::Edit { local_id, fields } => {
+            let (Some(task), Some(server_id)) = (local, sync.server_ids.get(local_id)) else {
+                return Ok(Ack::default());
+            };
+            let deleted_elsewhere = || Ack {
+                remove_local: Some(local_id.clone()),
+                conflicts: vec![conflict(
+                    local_id,
+                    Field::Title,
+                    task.title.clone().into(),
+                    Value::Null,
+                    "This task was deleted on another device; your change to it was dropped.",
+                )],
+                ..Ack::default()
+            };
+            let Some(current) = server.get(server_id).cloned() else {
+                return Ok(deleted_elsewhere());
+            };
+            let theirs = current.fields();
+            let base = sync
+                .bases
+                .get(local_id)
+                .cloned()
+                .unwrap_or_else(|| theirs.clone());
+            let ours = local_fields(&task);
+            let mut wanted = theirs.clone();
+            let mut conflicts = Vec::new();
+            for field in fields {
+                let changed_there = field_of(&theirs, *field) != field_of(&base, *field);
+                let differs = field_of(&theirs, *field) != field_of(&ours, *field);
+                if changed_there && differs {
+                    conflicts.push(conflict(
+                        local_id,
+                        *field,
+                        field_of(&ours, *field),
+                        field_of(&theirs, *field),
+                        "Changed on another device too; the other device's version was kept.",
+                    ));
+                } else {
+                    set_field(&mut wanted, *field, &ours);
+                }
+            }
+            let updated = if wanted != theirs {
+                match client.put(server_id, &wanted).await {
+                    Ok(updated) => updated,
+                    Err(Failure::NotFound) => return Ok(deleted_elsewhere()),
+                    Err(Failure::Rejected(detail)) => {
+                        return Ok(Ack {
+                            local_values: Some((local_id.clone(), theirs.clone())),
+                            conflicts: vec![conflict(
+                                local_id,
+                                fields[0],
+                                field_of(&ours, fields[0]),
+                                field_of(&theirs, fields[0]),
+                                &format!("The backend rejected this change: {detail}"),
+                            )],
+                            ..Ack::default()
+                        })
+                    }
+                    Err(e) => return Err(e),
+                }
+            } else {
+                current
+            };
+            server.insert(updated.id.clone(), updated.clone());
+            // Local fields not being sent keep their local values; the conflicting ones take
+            // the server's.
+            let mut local_after = ours;
+            for c in &conflicts {
+                set_field(&mut local_after, c.field, &theirs);
+            }
+            Ok(Ack {
+                map: Some((local_id.clone(), updated)),
+                local_values: Some((local_id.clone(), local_after)),
+                conflicts,
+                ..Ack::default()
+            })
+        }
+        OutboxOp::Delete {
+            local_id,
+            server_id,
+        } => {
+            client.delete(server_id).await?;
+            server.remove(server_id);
+            Ok(Ack {
+                unmap: Some(local_id.clone()),
+                ..Ack::default()
+            })
+        }
+    }
+}
+
+/// Brings the server's tasks in: new ones are added, unchanged local ones follow the
+/// server, ones deleted there leave here. Tasks with queued changes are left alone.
+fn pull(store: &TaskStore, list: Vec<ServerTask>) -> AppResult<u32> {
+    let mut changed: Vec<(String, &'static str)> = Vec::new();
+    let pulled = store.transact(|inner| {
+        let mut changed_here = Vec::new();
+        let by_server: BTreeMap<String, String> = inner
+            .sync
+            .server_ids
+            .iter()
+            .map(|(local, server)| (server.clone(), local.clone()))
+            .collect();
+        let on_server: HashSet<String> = list.iter().map(|t| t.id.clone()).collect();
+        let mut pulled = 0;
+        for st in &list {
+            match by_server.get(&st.id) {
+                Some(local_id) => {
+                    if inner.sync.is_pending(local_id) {
+                        continue;
+                    }
+                    let theirs = st.fields();
+                    if let Some(task) = inner.tasks.iter_mut().find(|t| &t.id == local_id) {
+                        if local_fields(task) != theirs {
+                            task.title = theirs.title.clone();
+                            task.description = theirs.description.clone();
+                            task.completed = theirs.completed;
+                            task.updated_at = now();
+                            pulled += 1;
+                            changed_here.push((local_id.clone(), "updated"));
+                        }
+                    }
+                    inner.sync.bases.insert(local_id.clone(), theirs);
+                }
+                None => {
+                    let at = now();
+                    let created_at = st
+                        .created_at
+                        .as_deref()
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(at);
+                    let task = Task {
+                        id: new_id("task"),
+                        title: st.title.clone(),
+                        description: st.fields().description,
+                        completed: st.completed,
+                        created_at,
+                        updated_at: at,
+                    };
+                    inner.sync.server_ids.insert(task.id.clone(), st.id.clone());
+                    inner.sync.bases.insert(task.id.clone(), st.fields());
+                    changed_here.push((task.id.clone(), "added"));
+                    inner.tasks.push(task);
+                    pulled += 1;
+                }
+            }
+        }
+        let gone: Vec<String> = inner
+            .sync
+            .server_ids
+            .iter()
+            .filter(|(local, server)| !on_server.contains(*server) && !inner.sync.is_pending(local))
+            .map(|(local, _)| local.clone())
+            .collect();
+        for local_id in gone {
+            inner.tasks.retain(|t| t.id != local_id);
+            inner.sync.server_ids.remove(&local_id);
+            inner.sync.bases.remove(&local_id);
+            changed_here.push((local_id, "deleted"));
+            pulled += 1;
+        }
+        inner.sync.last_synced_at = Some(now());
+        changed = changed_here;
+        Ok(pulled)
+    })?;
+    for (id, kind) in changed {
+        store.notify(kind, &id);
+    }
+    Ok(pulled)
+}

@@ -1,0 +1,278 @@
+//! What sync remembers beside the tasks: the outbox of local changes not yet on the
+//! backend, the mapping from local ids to the server's, what the server had at the last
+//! sync (to tell who changed a field), and the conflicts to show the user.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Title,
+    Description,
+    Completed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct SyncTarget {
+    pub backend_url: String,
+    pub user_id: String,
+}
+
+/// A local change waiting for the backend. Ops name what changed; values are read from
+/// the task when the op is sent, so several edits to one task go out as one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum OutboxOp {
+    Create {
+        local_id: String,
+    },
+    Edit {
+        local_id: String,
+        fields: Vec<Field>,
+    },
+    Delete {
+        local_id: String,
+        server_id: String,
+    },
+}
+
+impl OutboxOp {
+    pub fn local_id(&self) -> &str {
+        match self {
+            OutboxOp::Create { local_id }
+            | OutboxOp::Edit { local_id, .. }
+            | OutboxOp::Delete { local_id, .. } => local_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedOp {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub op: OutboxOp,
+}
+
+/// The synced fields of a task as the server had them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerFields {
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+}
+
+impl ServerFields {
+    pub fn get(&self, field: Field) -> Value {
+        match field {
+            Field::Title => self.title.clone().into(),
+            Field::Description => self.description.clone().into(),
+            Field::Completed => self.completed.into(),
+        }
+    }
+}
+
+/// A change the server's version won; shown to the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct Conflict {
+    pub task_id: String,
+    pub field: Field,
+    pub local_value: Value,
+    pub server_value: Value,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncState {
+    #[serde(default)]
+    pub target: Option<SyncTarget>,
+    #[serde(default)]
+    pub next_seq: u64,
+    #[serde(default)]
+    pub outbox: Vec<QueuedOp>,
+    /// local id → server id
+    #[serde(default)]
+    pub server_ids: BTreeMap<String, String>,
+    /// local id → the server's fields at the last sync
+    #[serde(default)]
+    pub bases: BTreeMap<String, ServerFields>,
+    #[serde(default)]
+    pub conflicts: Vec<Conflict>,
+    #[serde(default)]
+    pub last_synced_at: Option<DateTime<Utc>>,
+}
+
+impl SyncState {
+    fn push(&mut self, op: OutboxOp) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.outbox.push(QueuedOp { seq, op });
+    }
+
+    fn enabled(&self) -> bool {
+        self.target.is_some()
+    }
+
+    pub fn is_pending(&self, local_id: &str) -> bool {
+        self.outbox.iter().any(|q| q.op.local_id() == local_id)
+    }
+
+    pub fn record_create(&mut self, local_id: &str) {
+        if self.enabled() {
+            self.push(OutboxOp::Create {
+                local_id: local_id.into(),
+            });
+        }
+    }
+
+    pub fn record_edit(&mut self, local_id: &str, fields: &[Field]) {
+        if !self.enabled() || fields.is_empty() {
+            return;
+        }
+        for queued in self
+            .outbox
+            .iter_mut()
+            .filter(|q| q.op.local_id() == local_id)
+        {
+            match &mut queued.op {
+                // Not on the server yet: the create sends the current values.
+                OutboxOp::Create { .. } => return,
+                OutboxOp::Edit {
+                    fields: queued_fields,
+                    ..
+                } => {
+                    for field in fields {
+                        if !queued_fields.contains(field) {
+                            queued_fields.push(*field);
+                        }
+                    }
+                    return;
+                }
+                OutboxOp::Delete { .. } => {}
+            }
+        }
+        self.push(OutboxOp::Edit {
+            local_id: local_id.into(),
+            fields: fields.to_vec(),
+        });
+    }
+
+    pub fn record_delete(&mut self, local_id: &str) {
+        if !self.enabled() {
+            return;
+        }
+        self.outbox.retain(|q| q.op.local_id() != local_id);
+        if let Some(server_id) = self.server_ids.get(local_id).cloned() {
+            self.push(OutboxOp::Delete {
+                local_id: local_id.into(),
+                server_id,
+            });
+        }
+    }
+
+    /// Undo of a delete: drop the queued delete, or send the task again if it left.
+    pub fn record_restore(&mut self, local_id: &str) {
+        if !self.enabled() {
+            return;
+        }
+        let before = self.outbox.len();
+        self.outbox
+            .retain(|q| !matches!(&q.op, OutboxOp::Delete { local_id: id, .. } if id == local_id));
+        if self.outbox.len() == before {
+            self.server_ids.remove(local_id);
+            self.bases.remove(local_id);
+            self.record_create(local_id);
+        } else {
+            // The server never saw the delete; any edit made since is still to send.
+            self.record_edit(
+                local_id,
+                &[Field::Title, Field::Description, Field::Completed],
+            );
+        }
+    }
+
+    /// Connecting to a backend queues every task that is not on it yet.
+    pub fn connect(&mut self, target: SyncTarget, local_ids: impl Iterator<Item = String>) {
+        if self.target.as_ref() != Some(&target) {
+            self.server_ids.clear();
+            self.bases.clear();
+            self.outbox.clear();
+            self.conflicts.clear();
+            self.last_synced_at = None;
+        }
+        self.target = Some(target);
+        for id in local_ids {
+            if !self.server_ids.contains_key(&id) && !self.is_pending(&id) {
+                self.record_create(&id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connected() -> SyncState {
+        let mut state = SyncState::default();
+        state.connect(
+            SyncTarget {
+                backend_url: "http://127.0.0.1:1".into(),
+                user_id: "u".into(),
+            },
+            std::iter::empty(),
+        );
+        state
+    }
+
+    #[test]
+    fn nothing_is_queued_without_a_backend() {
+        let mut state = SyncState::default();
+        state.record_create("t1");
+        state.record_edit("t1", &[Field::Title]);
+        assert!(state.outbox.is_empty());
+    }
+
+    #[test]
+    fn edits_coalesce_and_deletes_cancel_unsent_work() {
+        let mut state = connected();
+        state.record_create("new");
+        state.record_edit("new", &[Field::Title]);
+        assert_eq!(state.outbox.len(), 1, "the create carries the edit");
+
+        state.server_ids.insert("old".into(), "42".into());
+        state.record_edit("old", &[Field::Title]);
+        state.record_edit("old", &[Field::Completed, Field::Title]);
+        assert_eq!(
+            state.outbox[1].op,
+            OutboxOp::Edit {
+                local_id: "old".into(),
+                fields: vec![Field::Title, Field::Completed]
+            }
+        );
+        state.record_delete("new");
+        state.record_delete("old");
+        assert_eq!(
+            state
+                .outbox
+                .iter()
+                .map(|q| q.op.clone())
+                .collect::<Vec<_>>(),
+            vec![OutboxOp::Delete {
+                local_id: "old".into(),
+                server_id: "42".into()
+            }]
+        );
+        state.record_restore("old");
+        assert!(matches!(
+            state.outbox.as_slice(),
+            [QueuedOp {
+                op: OutboxOp::Edit { .. },
+                ..
+            }]
+        ));
+    }
+}
