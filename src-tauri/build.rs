@@ -21,6 +21,8 @@ const APP_COMMANDS: &[&str] = &[
     "task_delete",
     "task_restore",
     "run_task_tool",
+    "sync_status",
+    "sync_now",
 ];
 
 fn main() {

@@ -99,6 +99,30 @@ fn open_tasks(
     Ok(store)
 }
 
+/// Starts background sync; its status reaches the webview as `SyncChanged`.
+fn start_sync(
+    app: &tauri::AppHandle,
+    store: Arc<tasks::store::TaskStore>,
+    settings_docs: Arc<PluginDocuments<tauri::Wry>>,
+    keychain: OsKeychain,
+) -> Arc<tasks::sync_runner::SyncRunner> {
+    use tauri_specta::Event;
+    let runner = tasks::sync_runner::SyncRunner::new(store);
+    let target = move || {
+        let settings = settings_docs
+            .read(SETTINGS_DOC)?
+            .map(|doc| broker::connection::Settings::from_entries(&doc))
+            .unwrap_or_default();
+        state::backend_sync_target(&settings, &keychain)
+    };
+    let app = app.clone();
+    let report = move |status| {
+        let _ = commands::tasks::SyncChanged(status).emit(&app);
+    };
+    tauri::async_runtime::spawn(runner.clone().run(Arc::new(target), report));
+    runner
+}
+
 fn focus_main_window(app: &tauri::AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
@@ -147,12 +171,17 @@ pub fn run() {
                 handle.clone(),
                 serve::local_threads_dir(&data_dir),
             ));
+            let tasks = open_tasks(handle, settings_docs_for_tasks);
+            let sync = tasks.as_ref().ok().map(|store| {
+                start_sync(handle, store.clone(), settings_docs.clone(), OsKeychain::for_app())
+            });
             app.manage(AppState {
                 keychain: OsKeychain::for_app(),
                 settings_docs,
                 thread_docs,
                 chat: Default::default(),
-                tasks: open_tasks(handle, settings_docs_for_tasks),
+                tasks,
+                sync,
                 streams: Arc::new(IpcStreams::default()),
                 paths: AppPaths { data_dir, log_dir },
                 settings_recovery,

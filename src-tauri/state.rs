@@ -33,6 +33,8 @@ pub struct AppState {
     pub chat: OnceCell<Arc<ChatKitGateway>>,
     /// Opened at start; an error (e.g. a file from a newer version) is kept to report.
     pub tasks: Result<Arc<TaskStore>, AppError>,
+    /// Background sync with a backend; present when the task store opened.
+    pub sync: Option<Arc<crate::tasks::sync_runner::SyncRunner>>,
     pub streams: Arc<IpcStreams>,
     pub paths: AppPaths,
     /// What loading settings had to repair, shown in Settings.
@@ -110,6 +112,42 @@ impl AppState {
             Arc::new(config),
         )))
     }
+}
+
+/// Where tasks sync: the Backend connection's URL, the user its token names, and the token.
+pub fn backend_sync_target(
+    settings: &Settings,
+    keychain: &OsKeychain,
+) -> AppResult<
+    Option<(
+        crate::tasks::sync_state::SyncTarget,
+        crate::broker::secret::SecretString,
+    )>,
+> {
+    let Some(Connection::Backend(backend)) = &settings.connection else {
+        return Ok(None);
+    };
+    let token = keychain.read(SecretSlot::BackendToken)?.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::InvalidInput,
+            "Sign in to the backend (or paste a token) in Settings to sync tasks.",
+        )
+    })?;
+    let user_id = crate::broker::backend_token::read_claims(token.expose())
+        .and_then(|claims| claims.user_id)
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::InvalidInput,
+                "The backend token does not say which user it belongs to; sign in again in Settings.",
+            )
+        })?;
+    Ok(Some((
+        crate::tasks::sync_state::SyncTarget {
+            backend_url: backend.url.clone(),
+            user_id,
+        },
+        token,
+    )))
 }
 
 /// The model settings of the Local connection, with the key from the keychain.

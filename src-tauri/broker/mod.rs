@@ -1,6 +1,7 @@
 //! The session broker: long-lived secrets in the OS keychain, short-lived client secrets
 //! for the webview, and the connection settings that say which service chat talks to.
 
+pub mod backend_token;
 pub mod client_secret;
 pub mod connection;
 pub mod keychain;

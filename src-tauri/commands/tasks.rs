@@ -1,16 +1,47 @@
 use serde_json::Value;
 use tauri::State;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tasks::model::{StatusFilter, Task};
 use crate::tasks::store::TaskChange;
+use crate::tasks::sync_runner::SyncStatus;
 use crate::tasks::tools::run_tool;
 
 /// Sent to the webview whenever a task changes, whoever changed it (the Tasks view, the
 /// assistant, sync), so views follow without polling.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
 pub struct TasksChanged(pub TaskChange);
+
+/// Sync status changed: "3 changes waiting to sync", conflicts, sign in again, offline.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SyncChanged(pub SyncStatus);
+
+#[tauri::command]
+#[specta::specta]
+pub fn sync_status(state: State<'_, AppState>) -> AppResult<SyncStatus> {
+    let sync = state.sync.as_ref().ok_or_else(|| {
+        state
+            .tasks()
+            .err()
+            .unwrap_or_else(|| AppError::internal("sync is not running"))
+    })?;
+    let settings = state.settings()?;
+    let backend = matches!(
+        settings.connection,
+        Some(crate::broker::connection::Connection::Backend(_))
+    );
+    Ok(sync.status(backend, false))
+}
+
+/// "Sync now": runs a sync pass soon; the result arrives as `SyncChanged`.
+#[tauri::command]
+#[specta::specta]
+pub fn sync_now(state: State<'_, AppState>) {
+    if let Some(sync) = &state.sync {
+        sync.kick();
+    }
+}
 
 #[tauri::command]
 #[specta::specta]

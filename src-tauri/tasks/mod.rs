@@ -4,5 +4,6 @@
 pub mod model;
 pub mod store;
 pub mod sync;
+pub mod sync_runner;
 pub mod sync_state;
 pub mod tools;
