@@ -31,6 +31,28 @@ pub enum ErrorCode {
     NotSupported,
     /// A client tool result arrived but no client tool call is waiting for one.
     NoPendingToolCall,
+    /// The email or password was not accepted by the backend.
+    InvalidCredentials,
+    /// The backend asked to sign in again (expired or revoked token or session).
+    SignInRequired,
+    /// The service understood the request and refused it (HTTP 403).
+    Forbidden,
+    /// The backend cannot be reached (offline, wrong URL, down).
+    BackendUnreachable,
+    /// The backend is limiting requests; retried, still refused.
+    BackendBusy,
+    /// The backend answered with server errors; retried, still failing.
+    BackendUnavailable,
+    /// The backend answered in a way the app cannot use.
+    BackendError,
+    /// OpenAI did not accept the API key.
+    InvalidApiKey,
+    /// The key's OpenAI project has no workflow with that id.
+    WorkflowNotFound,
+    /// OpenAI is limiting requests; retried, still refused.
+    RateLimited,
+    /// OpenAI answered with server errors or could not be reached; retried.
+    OpenaiUnavailable,
     /// A bug: the message says where.
     Internal,
 }
@@ -53,6 +75,16 @@ impl AppError {
             ErrorCode::ForbiddenOrigin => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::NoPendingToolCall => 409,
+            ErrorCode::InvalidCredentials
+            | ErrorCode::SignInRequired
+            | ErrorCode::InvalidApiKey => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::WorkflowNotFound => 404,
+            ErrorCode::BackendBusy | ErrorCode::RateLimited => 429,
+            ErrorCode::BackendUnreachable
+            | ErrorCode::BackendUnavailable
+            | ErrorCode::BackendError
+            | ErrorCode::OpenaiUnavailable => 502,
             ErrorCode::KeychainUnavailable
             | ErrorCode::KeychainFailed
             | ErrorCode::StorageFailed

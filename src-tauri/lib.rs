@@ -131,6 +131,20 @@ fn focus_main_window(app: &tauri::AppHandle) {
     }
 }
 
+/// On Linux the window needs a display; say so instead of letting GTK panic.
+pub fn display_available() -> Result<(), String> {
+    #[cfg(target_os = "linux")]
+    {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        if !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
+            return Err("no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset). \
+                        Run it in a desktop session, or use `todo-assistant serve` for the headless server."
+                .into());
+        }
+    }
+    Ok(())
+}
+
 /// Opens the desktop app.
 pub fn run() {
     let ipc = ipc_builder();

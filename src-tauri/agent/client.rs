@@ -256,7 +256,10 @@ impl ModelClient {
                 ))
             }
             Ok(Err(e)) => {
-                return Err((ModelFailure::Unavailable(e.without_url().to_string()), None))
+                return Err((
+                    ModelFailure::Unavailable(crate::broker::http::describe(e)),
+                    None,
+                ))
             }
             Ok(Ok(response)) => response,
         };

@@ -67,8 +67,20 @@ impl OsKeychain {
         }
     }
 
+    /// The app's service; `TODO_ASSISTANT_KEYCHAIN_SERVICE` points it elsewhere (tests,
+    /// a second profile).
     pub fn for_app() -> Self {
-        Self::new(APP_KEYCHAIN_SERVICE)
+        match std::env::var("TODO_ASSISTANT_KEYCHAIN_SERVICE") {
+            Ok(service) if !service.trim().is_empty() => Self::new(service),
+            _ => Self::new(APP_KEYCHAIN_SERVICE),
+        }
+    }
+
+    pub(crate) fn erase_account(&self, account: &str, label: &str) -> AppResult<()> {
+        match self.entry(account, label)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(keychain_error(label, e)),
+        }
     }
 
     pub fn service(&self) -> &str {

@@ -6,6 +6,7 @@ pub mod echo;
 pub mod gateway;
 pub mod http;
 pub mod ipc;
+pub mod proxy;
 pub mod responder;
 pub mod server;
 pub mod store;

@@ -122,12 +122,12 @@ impl BackendClient {
             .bearer_auth(self.token.expose())
             .send()
             .await
-            .map_err(|e| Failure::Offline(e.without_url().to_string()))?;
+            .map_err(|e| Failure::Offline(crate::broker::http::describe(e)))?;
         let status = response.status();
         let body = response
             .text()
             .await
-            .map_err(|e| Failure::Offline(e.without_url().to_string()))?;
+            .map_err(|e| Failure::Offline(crate::broker::http::describe(e)))?;
         match status {
             s if s.is_success() => Ok(serde_json::from_str(&body).ok()),
             StatusCode::UNAUTHORIZED => {

@@ -286,6 +286,50 @@ export type ErrorCode =
  */
 "no_pending_tool_call" | 
 /**
+ * The email or password was not accepted by the backend.
+ */
+"invalid_credentials" | 
+/**
+ * The backend asked to sign in again (expired or revoked token or session).
+ */
+"sign_in_required" | 
+/**
+ * The service understood the request and refused it (HTTP 403).
+ */
+"forbidden" | 
+/**
+ * The backend cannot be reached (offline, wrong URL, down).
+ */
+"backend_unreachable" | 
+/**
+ * The backend is limiting requests; retried, still refused.
+ */
+"backend_busy" | 
+/**
+ * The backend answered with server errors; retried, still failing.
+ */
+"backend_unavailable" | 
+/**
+ * The backend answered in a way the app cannot use.
+ */
+"backend_error" | 
+/**
+ * OpenAI did not accept the API key.
+ */
+"invalid_api_key" | 
+/**
+ * The key's OpenAI project has no workflow with that id.
+ */
+"workflow_not_found" | 
+/**
+ * OpenAI is limiting requests; retried, still refused.
+ */
+"rate_limited" | 
+/**
+ * OpenAI answered with server errors or could not be reached; retried.
+ */
+"openai_unavailable" | 
+/**
  * A bug: the message says where.
  */
 "internal"

@@ -1,0 +1,126 @@
+//! Legacy hosted workflows (Agent Builder, ended by OpenAI on 2026-11-30): the broker mints
+//! ChatKit sessions with the user's key and cancels them on sign-out or switch.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::broker::http::{self, Answer};
+use crate::broker::secret::SecretString;
+use crate::error::{AppError, AppResult, ErrorCode};
+
+pub const HOSTED_WORKFLOWS_END: &str = "2026-11-30";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct HostedSession {
+    pub session_id: String,
+    pub client_secret: String,
+    pub expires_at: i64,
+}
+
+fn refusal(answer: &Answer, workflow_id: &str) -> AppError {
+    let detail = http::error_message(&answer.body);
+    match answer.status.as_u16() {
+        401 => AppError::new(ErrorCode::InvalidApiKey, format!("OpenAI did not accept the API key ({detail}). Check the key in Settings.")),
+        403 => AppError::new(ErrorCode::Forbidden, format!("OpenAI refused this key access to hosted ChatKit ({detail}).")),
+        404 => AppError::new(ErrorCode::WorkflowNotFound, format!("The key's OpenAI project has no workflow {workflow_id} ({detail}). Check the workflow ID, or that the key belongs to the project that owns it.")),
+        429 => AppError::new(ErrorCode::RateLimited, format!("OpenAI is limiting requests; try again in a moment ({detail}).")),
+        500..=599 => AppError::new(ErrorCode::OpenaiUnavailable, format!("OpenAI failed to start a session after retries (HTTP {}).", answer.status.as_u16())),
+        other => AppError::new(ErrorCode::BackendError, format!("OpenAI answered HTTP {other}: {detail}")),
+    }
+}
+
+fn unreachable(detail: String) -> AppError {
+    AppError::new(
+        ErrorCode::OpenaiUnavailable,
+        format!("OpenAI cannot be reached ({detail}). Check your connection."),
+    )
+}
+
+pub struct HostedSessions {
+    http: reqwest::Client,
+    /// e.g. `https://api.openai.com/v1`
+    base_url: String,
+}
+
+impl HostedSessions {
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            http: http::client(),
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+        }
+    }
+
+    fn request(&self, key: &SecretString, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(key.expose())
+            .header("OpenAI-Beta", "chatkit_beta=v1")
+    }
+
+    /// `POST /chatkit/sessions` for `workflow_id`, as the stable per-install `user`.
+    pub async fn start(
+        &self,
+        key: &SecretString,
+        user: &str,
+        workflow_id: &str,
+    ) -> AppResult<HostedSession> {
+        let body = json!({"user": user, "workflow": {"id": workflow_id}});
+        let answer = http::send_with_retry(|| self.request(key, "/chatkit/sessions").json(&body))
+            .await
+            .map_err(unreachable)?;
+        if !answer.status.is_success() {
+            return Err(refusal(&answer, workflow_id));
+        }
+        let value: Value = serde_json::from_str(&answer.body).map_err(|e| {
+            AppError::new(
+                ErrorCode::BackendError,
+                format!("OpenAI's session answer is not JSON: {e}"),
+            )
+        })?;
+        let session_id = value["id"].as_str().unwrap_or_default().to_string();
+        let client_secret = value["client_secret"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let expires_at = value["expires_at"].as_i64().unwrap_or_default();
+        if session_id.is_empty() || client_secret.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::BackendError,
+                "OpenAI's session answer has no id or client secret.",
+            ));
+        }
+        Ok(HostedSession {
+            session_id,
+            client_secret,
+            expires_at,
+        })
+    }
+
+    /// `POST /chatkit/sessions/{id}/cancel`: revokes the session's client secret.
+    pub async fn cancel(&self, key: &SecretString, session_id: &str) -> AppResult<()> {
+        let path = format!("/chatkit/sessions/{session_id}/cancel");
+        let answer = http::send_with_retry(|| self.request(key, &path).json(&json!({})))
+            .await
+            .map_err(unreachable)?;
+        if answer.status.is_success() || answer.status.as_u16() == 404 {
+            Ok(())
+        } else {
+            Err(refusal(&answer, ""))
+        }
+    }
+}
+
+/// The stable per-install id OpenAI sessions are created for (`user`), kept in the data
+/// folder's `install.json`.
+pub fn install_id(docs: &dyn crate::storage::documents::DocumentStore) -> AppResult<String> {
+    if let Some(doc) = docs.read("install")? {
+        if let Some(id) = doc.get("install_id").and_then(Value::as_str) {
+            return Ok(id.to_string());
+        }
+    }
+    let id = format!("install_{}", uuid::Uuid::new_v4().simple());
+    let mut doc = serde_json::Map::new();
+    doc.insert("install_id".into(), id.clone().into());
+    docs.write("install", &doc)?;
+    Ok(id)
+}
