@@ -23,6 +23,11 @@ const APP_COMMANDS: &[&str] = &[
     "run_task_tool",
     "sync_status",
     "sync_now",
+    "backend_sign_in",
+    "backend_paste_token",
+    "backend_sign_out",
+    "backend_status",
+    "chatkit_session_secret",
 ];
 
 fn main() {

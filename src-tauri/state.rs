@@ -33,6 +33,11 @@ pub struct AppState {
     pub chat: OnceCell<Arc<ChatKitGateway>>,
     /// Opened at start; an error (e.g. a file from a newer version) is kept to report.
     pub tasks: Result<Arc<TaskStore>, AppError>,
+    pub backend_auth: crate::broker::backend::BackendAuth,
+    pub session_secrets: crate::broker::backend::SessionSecrets,
+    pub backend_chat: crate::chatkit::proxy::BackendChatKit,
+    /// The hosted workflow session handed out last, to reuse and to cancel on a switch.
+    pub hosted_session: tokio::sync::Mutex<Option<crate::broker::hosted::HostedSession>>,
     /// Background sync with a backend; present when the task store opened.
     pub sync: Option<Arc<crate::tasks::sync_runner::SyncRunner>>,
     pub streams: Arc<IpcStreams>,

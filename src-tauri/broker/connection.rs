@@ -34,6 +34,19 @@ pub struct LocalConnection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct BackendConnection {
     pub url: String,
+    /// How chat reaches the backend.
+    #[serde(default)]
+    pub chat: BackendChat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChat {
+    /// The backend serves the ChatKit protocol at `{url}/chatkit`; the core relays to it.
+    #[default]
+    ChatkitEndpoint,
+    /// The backend mints OpenAI ChatKit client secrets at `{url}/api/chatkit/session`.
+    SessionEndpoint,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -133,6 +146,7 @@ impl Connection {
             }
             Connection::Backend(backend) => Connection::Backend(BackendConnection {
                 url: http_url("Backend URL", backend.url.trim())?,
+                chat: backend.chat,
             }),
             Connection::HostedWorkflow(hosted) => {
                 let id = hosted.workflow_id.trim();
@@ -226,6 +240,7 @@ mod tests {
             }),
             Connection::Backend(BackendConnection {
                 url: "not a url".into(),
+                chat: BackendChat::ChatkitEndpoint,
             }),
             Connection::HostedWorkflow(HostedWorkflowConnection {
                 workflow_id: "123".into(),

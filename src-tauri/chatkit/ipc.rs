@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::chatkit::gateway::{error_body, ChatKitGateway};
 use crate::chatkit::server::ChatKitResponse;
@@ -60,41 +60,67 @@ impl IpcStreams {
                 stream_id: None,
             },
             Ok(ChatKitResponse::Stream(mut events)) => {
-                let stream_id = new_id("stream");
-                let (cancel, mut cancelled) = oneshot::channel();
-                self.cancels
-                    .lock()
-                    .unwrap()
-                    .insert(stream_id.clone(), cancel);
-                let streams = self.clone();
-                let id = stream_id.clone();
+                // Serialize protocol events into the same relay a backend's stream uses.
+                let (tx, rx) = mpsc::channel(64);
                 tokio::spawn(async move {
                     loop {
-                        tokio::select! {
-                            // Dropping `events` here is what tells the server to stop.
-                            _ = &mut cancelled => break,
-                            event = events.recv() => match event {
-                                Some(event) => {
-                                    let data = serde_json::to_string(&event).unwrap_or_default();
-                                    if !emit(ChatKitChunk::Event { data }) {
-                                        break;
-                                    }
-                                }
-                                None => break,
-                            },
+                        let event = tokio::select! {
+                            // A cancelled relay drops `events` at once, so the server
+                            // stops even while it is waiting on the model.
+                            _ = tx.closed() => break,
+                            event = events.recv() => event,
+                        };
+                        let Some(event) = event else { break };
+                        let data = serde_json::to_string(&event).unwrap_or_default();
+                        if tx.send(data).await.is_err() {
+                            break;
                         }
                     }
-                    drop(events);
-                    emit(ChatKitChunk::End);
-                    streams.cancels.lock().unwrap().remove(&id);
                 });
-                ChatKitReply {
-                    status: 200,
-                    content_type: "text/event-stream".into(),
-                    body: None,
-                    stream_id: Some(stream_id),
+                self.relay(rx, emit)
+            }
+        }
+    }
+
+    /// Streams event payloads to `emit` until they end, `emit` fails, or `cancel` is called
+    /// with the returned reply's stream id. Dropping `events` stops whoever produces them.
+    pub fn relay(
+        self: &Arc<Self>,
+        mut events: mpsc::Receiver<String>,
+        emit: impl Fn(ChatKitChunk) -> bool + Send + 'static,
+    ) -> ChatKitReply {
+        let stream_id = new_id("stream");
+        let (cancel, mut cancelled) = oneshot::channel();
+        self.cancels
+            .lock()
+            .unwrap()
+            .insert(stream_id.clone(), cancel);
+        let streams = self.clone();
+        let id = stream_id.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    // Dropping `events` here is what tells the server to stop.
+                    _ = &mut cancelled => break,
+                    event = events.recv() => match event {
+                        Some(data) => {
+                            if !emit(ChatKitChunk::Event { data }) {
+                                break;
+                            }
+                        }
+                        None => break,
+                    },
                 }
             }
+            drop(events);
+            emit(ChatKitChunk::End);
+            streams.cancels.lock().unwrap().remove(&id);
+        });
+        ChatKitReply {
+            status: 200,
+            content_type: "text/event-stream".into(),
+            body: None,
+            stream_id: Some(stream_id),
         }
     }
 

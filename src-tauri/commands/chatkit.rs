@@ -2,7 +2,9 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::broker::client_secret::ClientSecret;
+use crate::broker::connection::{BackendChat, Connection};
 use crate::chatkit::ipc::{ChatKitChunk, ChatKitReply};
+use crate::chatkit::proxy::ProxyAnswer;
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -29,8 +31,26 @@ pub async fn chatkit_fetch(
     client_secret: Option<String>,
     on_event: Channel<ChatKitChunk>,
 ) -> AppResult<ChatKitReply> {
-    let gateway = state.chat().await?;
     let emit = move |chunk: ChatKitChunk| on_event.send(chunk).is_ok();
+    // A backend with its own ChatKit endpoint: relay, with the token the webview never sees.
+    if let Some(Connection::Backend(backend)) = state.settings()?.connection {
+        if backend.chat == BackendChat::ChatkitEndpoint {
+            let (token, _) = state.backend_auth.current_token(&backend.url).await?;
+            let url = format!("{}/chatkit", backend.url);
+            return Ok(
+                match state.backend_chat.forward(&url, &token, body).await? {
+                    ProxyAnswer::Json { status, body } => ChatKitReply {
+                        status,
+                        content_type: "application/json".into(),
+                        body: Some(body),
+                        stream_id: None,
+                    },
+                    ProxyAnswer::Stream(events) => state.streams.relay(events, emit),
+                },
+            );
+        }
+    }
+    let gateway = state.chat().await?;
     Ok(state
         .streams
         .fetch(&gateway, client_secret.as_deref(), &body, emit)

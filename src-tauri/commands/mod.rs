@@ -3,5 +3,6 @@
 
 pub mod app;
 pub mod chatkit;
+pub mod connection;
 pub mod settings;
 pub mod tasks;

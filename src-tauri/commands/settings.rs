@@ -13,10 +13,26 @@ pub fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
 
 #[tauri::command]
 #[specta::specta]
-pub fn save_connection(state: State<'_, AppState>, connection: Connection) -> AppResult<Settings> {
+pub async fn save_connection(
+    state: State<'_, AppState>,
+    connection: Connection,
+) -> AppResult<Settings> {
     let mut settings = state.settings()?;
-    settings.connection = Some(connection.validated()?);
+    let connection = connection.validated()?;
+    let was_hosted = matches!(settings.connection, Some(Connection::HostedWorkflow(_)));
+    let changed = settings.connection.as_ref() != Some(&connection);
+    settings.connection = Some(connection);
     state.save_settings(&settings)?;
+    if changed {
+        // Secrets minted for the old connection must not serve the new one.
+        state.session_secrets.forget().await;
+        if was_hosted {
+            crate::commands::connection::cancel_hosted_session(&state).await;
+        }
+        if let Some(sync) = &state.sync {
+            sync.kick();
+        }
+    }
     Ok(settings)
 }
 

@@ -195,7 +195,20 @@ export type AppInfo = { version: string; paths: AppPaths; keychain_service: stri
  * Where the app keeps things, shown in Settings so people can find them.
  */
 export type AppPaths = { data_dir: string; log_dir: string }
-export type BackendConnection = { url: string }
+export type BackendChat = 
+/**
+ * The backend serves the ChatKit protocol at `{url}/chatkit`; the core relays to it.
+ */
+"chatkit_endpoint" | 
+/**
+ * The backend mints OpenAI ChatKit client secrets at `{url}/api/chatkit/session`.
+ */
+"session_endpoint"
+export type BackendConnection = { url: string; 
+/**
+ * How chat reaches the backend.
+ */
+chat?: BackendChat }
 /**
  * One piece of a streamed answer: a serialized protocol event, or the end.
  */
