@@ -72,6 +72,7 @@ def test_tasks_before_connect_stay_local(cli, backend):
 
 
 def test_add_then_list_shows_a_pending_task_with_a_local_id(alice, backend):
+    mark = backend.mark()
     task = alice.add("Milk", description="2%")
     assert task["id"].startswith("task_") and task["title"] == "Milk" and task["description"] == "2%"
     parse_time(task["created_at"]), parse_time(task["updated_at"])
@@ -80,7 +81,7 @@ def test_add_then_list_shows_a_pending_task_with_a_local_id(alice, backend):
     assert local["id"] == task["id"]
     assert local["server_id"] is None and local["sync"] == "pending"
     assert listing["pending_changes"] == 1
-    assert backend.requests() == [], "a local edit must not wait for (or call) the backend"
+    assert backend.requests(mark) == [], "a local edit must not wait for (or call) the backend"
 
 
 BAD_INPUT = [
@@ -465,6 +466,7 @@ def test_task_deleted_on_the_server_resolves_the_op_without_retrying(alice, back
 
     first = alice.sync()
     assert first["state"] == "synced" and first["pending_changes"] == 0, first
+    assert len(touching(backend.requests(), sid)) <= 2, f"retried the deleted task: {touching(backend.requests(), sid)}"
     assert [t["id"] for t in alice.tasks()] == [kept["id"]], "the task deleted on the server is gone locally after the pull"
     assert backend.tasks_of("alice")[0]["description"] == "still syncs"
     assert [r for r in backend.writes() if r.method == "POST" and r.body and r.body.get("title") == "Edited here"] == [], "a task deleted on the server must not be re-created"
@@ -475,6 +477,40 @@ def test_task_deleted_on_the_server_resolves_the_op_without_retrying(alice, back
     assert touching(backend.requests(mark), sid) == [], f"the second sync hit the deleted task again: {touching(backend.requests(mark), sid)}"
     assert backend.writes(mark) == []
     assert_synced(alice.list(), backend.tasks_of("alice"))
+
+
+@pytest.mark.parametrize("op", ["update", "complete", "delete"])
+def test_task_deleted_on_the_server_during_the_sync_answers_404_and_is_dropped(alice, backend, op):
+    """Deleted by another device after this sync's first look at the server and before the
+    write: the write itself gets the 404."""
+    gone = alice.add("Deleted mid-sync")
+    alice.add("Kept")
+    synced_ok(alice, backend)
+    sid = alice.task(gone["id"])["server_id"]
+    if op == "update":
+        alice.update(gone["id"], title="Edited here")
+    else:
+        getattr(alice, op)(gone["id"])
+
+    def fault(req):
+        if req.method in WRITES and str(req.task_id) == sid and backend.task(int(sid)) is not None:
+            backend.delete_task(int(sid))
+        return None
+
+    backend.fault = fault
+    mark = backend.mark()
+    first = alice.sync()
+    backend.fault = None
+    hits = touching(backend.requests(mark), sid)
+    assert any(r.method in WRITES and r.status == 404 for r in hits), f"the write never reached the server: {hits}"
+    assert len([r for r in hits if r.method in WRITES]) == 1, f"the 404 was retried: {hits}"
+    assert first["state"] == "synced" and first["pending_changes"] == 0, first
+    assert [t["title"] for t in alice.tasks()] == ["Kept"]
+    mark = backend.mark()
+    second = alice.sync()
+    assert second["state"] == "synced" and second["pushed"] == 0, second
+    assert touching(backend.requests(mark), sid) == []
+    assert backend.writes(mark) == []
 
 
 # -- idempotent replay after a crash ---------------------------------------------------------------------
