@@ -48,7 +48,7 @@ def test_key_saved_in_onboarding_is_in_the_keychain_only(xvfb, tmp_path):
         assert answers[2]["value"] == {"slot": "openai_api_key", "is_set": True, "last_four": KEY[-4:]}
         assert answers[0]["value"]["connection"] == {"kind": "local", "base_url": None, "model": "gpt-5-mini"}
 
-        driver.click("nav.sidebar button:nth-of-type(2)")
+        driver.click("nav.sidebar button[data-view=settings]")
         wait_for(lambda: f"••••{KEY[-4:]}" in driver.text(), 20, "Settings to show the last four characters")
         subprocess.run(["import", "-display", xvfb.display, "-window", "root", str(ARTIFACTS / "settings.png")])
     finally:

@@ -1,17 +1,19 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState, type Dispatch, type SetStateAction } from "react";
 import { commands, type AppError, type Settings } from "./bindings";
 import { ChatView } from "./chatkit/ChatView";
 import { Onboarding } from "./settings/Onboarding";
 import { SettingsView } from "./settings/SettingsView";
 import { ErrorBanner } from "./shared/ErrorBanner";
 import { asAppError, unwrap } from "./shared/ipc";
+import { OnlineStatus } from "./shared/OnlineStatus";
+import { TasksView } from "./tasks/TasksView";
+import { useTaskList } from "./tasks/useTaskList";
 
-type View = "chat" | "settings";
+type View = "chat" | "tasks" | "settings";
 
 export function App() {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [error, setError] = useState<AppError | null>(null);
-  const [view, setView] = useState<View>("chat");
 
   useEffect(() => {
     unwrap(commands.getSettings()).then(setSettings, (e: unknown) => { setError(asAppError(e)); });
@@ -30,12 +32,28 @@ export function App() {
   if (!settings.connection) {
     return <Onboarding settings={settings} onDone={setSettings} />;
   }
+  return <Shell settings={settings} setSettings={setSettings} />;
+}
+
+function Shell({ settings, setSettings }: {
+  settings: Settings;
+  setSettings: Dispatch<SetStateAction<Settings | null>>;
+}) {
+  const [view, setView] = useState<View>("chat");
+  // Loaded here, not in the Tasks view, so the view opens at once and the count stays live.
+  const tasks = useTaskList();
+  const pending = useMemo(() => tasks.tasks?.filter((t) => !t.completed).length, [tasks.tasks]);
+
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="Views">
         <div className="brand">Todo Assistant</div>
         <NavButton current={view} target="chat" label="Chat" onPick={setView} />
+        <NavButton current={view} target="tasks" label="Tasks" badge={pending} onPick={setView} />
         <NavButton current={view} target="settings" label="Settings" onPick={setView} />
+        <div className="sidebar-foot">
+          <OnlineStatus />
+        </div>
       </nav>
       {view === "chat" ? (
         <ChatView
@@ -43,7 +61,11 @@ export function App() {
           onThreadRemembered={(threadId) => {
             setSettings((s) => s && { ...s, last_thread_id: threadId });
           }}
+          onOpenSettings={() => { setView("settings"); }}
+          onOpenTasks={() => { setView("tasks"); }}
         />
+      ) : view === "tasks" ? (
+        <TasksView list={tasks} />
       ) : (
         <SettingsView settings={settings} onSaved={setSettings} />
       )}
@@ -51,16 +73,19 @@ export function App() {
   );
 }
 
-function NavButton({ current, target, label, onPick }: {
+function NavButton({ current, target, label, badge, onPick }: {
   current: View;
   target: View;
   label: string;
+  badge?: number | undefined;
   onPick: (v: View) => void;
 }) {
   return (
-    <button type="button" className={`nav ${current === target ? "active" : ""}`}
-      aria-current={current === target ? "page" : undefined} onClick={() => { onPick(target); }}>
-      {label}
+    <button type="button" className={`nav ${current === target ? "active" : ""}`} data-view={target}
+      aria-current={current === target ? "page" : undefined} onClick={() => { onPick(target); }}
+      aria-label={badge ? `${label} (${badge} pending)` : undefined}>
+      <span>{label}</span>
+      {badge !== undefined && badge > 0 && <span className="nav-badge" aria-hidden="true">{badge}</span>}
     </button>
   );
 }

@@ -4,6 +4,10 @@ import { commands, type AppError, type Settings } from "../bindings";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
 import { useColorScheme } from "../shared/useColorScheme";
+import { useOnline } from "../shared/useOnline";
+import { AssistantErrorBanner } from "./AssistantErrorBanner";
+import { assistantErrorFromEffect, type AssistantError } from "./assistantErrors";
+import { runClientTool } from "./clientTools";
 import { createIpcFetch } from "./ipcFetch";
 
 /**
@@ -29,16 +33,21 @@ export function isDomainKeyError(error: unknown): boolean {
 export function ChatPanel({
   settings,
   onThreadRemembered,
+  onOpenSettings,
 }: {
   settings: Settings;
   onThreadRemembered?: ((threadId: string | null) => void) | undefined;
+  /** For failures only Settings can fix (a rejected key, no connection). */
+  onOpenSettings?: (() => void) | undefined;
 }) {
   const [ipcFetch] = useState(() => createIpcFetch());
   // ChatKit reads this once, when it mounts; later thread changes are ChatKit's own.
   const [initialThread] = useState(settings.last_thread_id);
   const colorScheme = useColorScheme();
+  const online = useOnline();
   const [domainProblem, setDomainProblem] = useState(false);
   const [rememberError, setRememberError] = useState<AppError | null>(null);
+  const [assistantError, setAssistantError] = useState<AssistantError | null>(null);
 
   const chatkit = useChatKit({
     api: { url: CHATKIT_API_URL, domainKey: settings.chatkit_domain_key, fetch: ipcFetch },
@@ -58,6 +67,17 @@ export function ChatPanel({
     onError: ({ error }) => {
       if (isDomainKeyError(error)) setDomainProblem(true);
     },
+    // Hosted or backend agents call the task tools here; the core runs them.
+    onClientTool: runClientTool,
+    // The core reports assistant failures with a stable code as an `app_error` effect.
+    onEffect: (effect) => {
+      const problem = assistantErrorFromEffect(effect);
+      if (problem) setAssistantError(problem);
+    },
+    // A new answer starting means the last failure is behind us.
+    onResponseStart: () => {
+      setAssistantError(null);
+    },
   });
 
   return (
@@ -67,6 +87,11 @@ export function ChatPanel({
           New chat
         </button>
       </div>
+      {!online && (
+        <div className="banner banner-warning" role="status">
+          <p>You're offline. The assistant needs a connection to answer; your tasks keep working in Tasks.</p>
+        </div>
+      )}
       {domainProblem && (
         <div className="banner banner-warning" role="alert">
           <div>
@@ -81,6 +106,15 @@ export function ChatPanel({
             ×
           </button>
         </div>
+      )}
+      {assistantError && (
+        <AssistantErrorBanner
+          error={assistantError}
+          onOpenSettings={onOpenSettings}
+          onDismiss={() => {
+            setAssistantError(null);
+          }}
+        />
       )}
       {rememberError && <ErrorBanner error={rememberError} onDismiss={() => { setRememberError(null); }} />}
       <ChatKit control={chatkit.control} className="chatkit" />

@@ -1,5 +1,5 @@
 import type { ChatKitOptions } from "@openai/chatkit";
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Settings } from "../bindings";
@@ -43,9 +43,31 @@ function fakeCore(): { cmd: string; args: unknown }[] {
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
     if (cmd === "remember_thread") return null;
+    if (cmd === "run_task_tool") return { task: { id: "task_1", title: "Buy groceries" } };
     throw new Error(`unexpected command ${cmd}`);
   });
   return calls;
+}
+
+/** Makes `navigator.onLine` say `online` and tells the window, as a lost connection does. */
+function setOnline(online: boolean) {
+  vi.spyOn(navigator, "onLine", "get").mockReturnValue(online);
+  window.dispatchEvent(new Event(online ? "online" : "offline"));
+}
+
+async function mountedOptions(): Promise<ChatKitOptions> {
+  await waitFor(() => {
+    expect(element().options).not.toBeNull();
+  });
+  const options = element().options;
+  if (!options) throw new Error("no options");
+  return options;
+}
+
+function effect(name: string, data?: Record<string, unknown>) {
+  act(() => {
+    element().dispatchEvent(new CustomEvent("chatkit.effect", { detail: { name, data } }));
+  });
 }
 
 /** A controllable `prefers-color-scheme: dark` query. */
@@ -70,6 +92,10 @@ afterEach(() => {
   clearMocks();
   vi.unstubAllGlobals();
   vi.useRealTimers();
+  vi.restoreAllMocks();
+  document.querySelectorAll("script[data-chatkit-loader]").forEach((script) => {
+    script.remove();
+  });
 });
 
 describe("ChatView", () => {
@@ -159,5 +185,104 @@ describe("ChatView", () => {
     await waitFor(() => {
       expect(element().options?.theme).toEqual({ colorScheme: "dark" });
     });
+  });
+
+  it("runs the five task tools in the core for client tool calls", async () => {
+    defineFakeChatKit();
+    const calls = fakeCore();
+    render(<ChatView settings={SETTINGS} />);
+    const options = await mountedOptions();
+    const onClientTool = options.onClientTool;
+    if (!onClientTool) throw new Error("no onClientTool");
+
+    const params = { title: "Buy groceries", description: null };
+    expect(await onClientTool({ name: "add_task", params })).toEqual({
+      task: { id: "task_1", title: "Buy groceries" },
+    });
+    expect(calls).toEqual([{ cmd: "run_task_tool", args: { name: "add_task", params } }]);
+    expect(await onClientTool({ name: "order_pizza", params: {} })).toMatchObject({
+      error: { code: "unknown_tool" },
+    });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("shows the assistant's coded failure, with Open Settings for a rejected key", async () => {
+    defineFakeChatKit();
+    fakeCore();
+    const openSettings = vi.fn();
+    render(<ChatView settings={SETTINGS} onOpenSettings={openSettings} />);
+    await mountedOptions();
+
+    effect("something_else", { code: "invalid_api_key" });
+    expect(screen.queryByRole("alert")).toBeNull();
+
+    effect("app_error", { code: "invalid_api_key", message: "The model service rejected the API key (401)." });
+    const alert = screen.getByRole("alert");
+    expect(alert.textContent).toContain("The model service rejected the API key (401).");
+    expect(alert.textContent).toContain("invalid_api_key");
+    fireEvent.click(within(alert).getByRole("button", { name: "Open Settings" }));
+    expect(openSettings).toHaveBeenCalledOnce();
+
+    effect("app_error", { code: "assistant_not_configured", message: "No API key is stored." });
+    expect(within(screen.getByRole("alert")).getByRole("button", { name: "Open Settings" })).toBeTruthy();
+  });
+
+  it("shows passing failures without Open Settings, and clears them when a new answer starts", async () => {
+    defineFakeChatKit();
+    fakeCore();
+    render(<ChatView settings={SETTINGS} onOpenSettings={vi.fn()} />);
+    await mountedOptions();
+
+    effect("app_error", { code: "rate_limited", message: "The model service is limiting requests right now." });
+    const alert = screen.getByRole("alert");
+    expect(alert.textContent).toContain("rate_limited");
+    expect(within(alert).queryByRole("button", { name: "Open Settings" })).toBeNull();
+
+    act(() => {
+      element().dispatchEvent(new CustomEvent("chatkit.response.start"));
+    });
+    expect(screen.queryByRole("alert")).toBeNull();
+
+    effect("app_error", { code: "model_unavailable", message: "Could not be reached." });
+    fireEvent.click(within(screen.getByRole("alert")).getByRole("button", { name: "Dismiss" }));
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("offline, says calmly that chat needs a connection and that tasks keep working", async () => {
+    setOnline(false);
+    fakeCore();
+    const openTasks = vi.fn();
+    render(<ChatView settings={SETTINGS} onOpenTasks={openTasks} />);
+    expect(screen.getByText("Chat needs an internet connection")).toBeTruthy();
+    expect(document.body.textContent).toContain("the Tasks view keeps working");
+    expect(document.body.textContent).not.toContain("cdn.platform.openai.com");
+    // Nothing is fetched while offline.
+    expect(document.querySelector("script[data-chatkit-loader]")).toBeNull();
+    fireEvent.click(screen.getByRole("button", { name: "Open Tasks" }));
+    expect(openTasks).toHaveBeenCalledOnce();
+
+    // Back online, chat loads by itself.
+    defineFakeChatKit();
+    act(() => {
+      setOnline(true);
+    });
+    await mountedOptions();
+    expect(screen.queryByText("Chat needs an internet connection")).toBeNull();
+  });
+
+  it("keeps an open chat when the connection drops, with a note that the assistant needs it", async () => {
+    defineFakeChatKit();
+    fakeCore();
+    render(<ChatView settings={SETTINGS} />);
+    await mountedOptions();
+    act(() => {
+      setOnline(false);
+    });
+    expect(element().options).not.toBeNull();
+    expect(screen.getByRole("status").textContent).toContain("your tasks keep working");
+    act(() => {
+      setOnline(true);
+    });
+    expect(screen.queryByRole("status")).toBeNull();
   });
 });

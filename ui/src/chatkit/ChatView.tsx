@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useEffectEvent, useState } from "react";
 import type { Settings } from "../bindings";
+import { useOnline } from "../shared/useOnline";
 import { ChatPanel } from "./ChatPanel";
 import {
   CHATKIT_LOAD_TIMEOUT_MS,
@@ -11,19 +12,30 @@ import {
 
 type LoadState = { phase: "loading" } | { phase: "ready" } | { phase: "unavailable"; why: string };
 
-/** Loads ChatKit from the CDN; never a blank pane: it is loading, ready, or says why not. */
+/**
+ * Loads ChatKit from the CDN; never a blank pane: it is loading, ready, or says why not.
+ * Offline it waits calmly for the connection instead of failing, and tries again when the
+ * connection comes back.
+ */
 export function ChatView({
   settings,
   onThreadRemembered,
+  onOpenSettings,
+  onOpenTasks,
 }: {
   settings: Settings;
   /** Called once the open thread is saved, so a later visit reopens it. */
   onThreadRemembered?: (threadId: string | null) => void;
+  onOpenSettings?: () => void;
+  onOpenTasks?: () => void;
 }) {
+  const online = useOnline();
   const [attempt, setAttempt] = useState(0);
   const [state, setState] = useState<LoadState>({ phase: "loading" });
 
   useEffect(() => {
+    // Offline the CDN cannot answer; the `online` listener below starts a fresh attempt.
+    if (!navigator.onLine) return;
     let cancelled = false;
     // Retry looks again first: the element may have been defined meanwhile.
     const script = customElements.get("openai-chatkit") ? null : injectChatKitScript(document, attempt);
@@ -47,6 +59,36 @@ export function ChatView({
     setAttempt((n) => n + 1);
   }, []);
 
+  const onReconnect = useEffectEvent(() => {
+    if (state.phase !== "ready") retry();
+  });
+  useEffect(() => {
+    const reconnected = () => {
+      onReconnect();
+    };
+    window.addEventListener("online", reconnected);
+    return () => {
+      window.removeEventListener("online", reconnected);
+    };
+  }, []);
+
+  if (!online && state.phase !== "ready") {
+    return (
+      <section className="pane center">
+        <div className="card narrow offline-card" role="status">
+          <h2>Chat needs an internet connection</h2>
+          <p>You're offline right now. Chat will come back by itself when you reconnect.</p>
+          <p className="muted">Your tasks are stored on this computer, and the Tasks view keeps working.</p>
+          {onOpenTasks && (
+            <button type="button" className="primary" onClick={onOpenTasks}>
+              Open Tasks
+            </button>
+          )}
+        </div>
+      </section>
+    );
+  }
+
   if (state.phase === "loading") {
     return (
       <section className="pane center" aria-busy="true">
@@ -69,5 +111,5 @@ export function ChatView({
       </section>
     );
   }
-  return <ChatPanel settings={settings} onThreadRemembered={onThreadRemembered} />;
+  return <ChatPanel settings={settings} onThreadRemembered={onThreadRemembered} onOpenSettings={onOpenSettings} />;
 }

@@ -1,0 +1,157 @@
+"""The Tasks view in the real app: a few hundred tasks added through the core's commands
+show in a virtualized list (the DOM holds only the rows in view), the keyboard toggles a
+task and the change reaches the store, and Delete can be undone."""
+
+import json
+import subprocess
+
+from harness import APP_IDENTIFIER, WebDriver, app_binary, app_environment, wait_for
+
+KEY = "sk-test-TasksView-3mQ8"
+COUNT = 300
+
+VERBS = ["Buy", "Call", "Email", "Fix", "Plan", "Book", "Review", "Clean", "Pay", "Write", "Renew", "Order"]
+THINGS = ["groceries", "the plumber", "Anna about the trip", "the bike's brakes", "the garden party",
+          "a dentist appointment", "the quarterly report", "the garage", "the electricity bill",
+          "thank-you notes", "the passport", "printer ink", "the team offsite", "birthday present for Sam"]
+NOTES = [None, "Before Friday", "Ask about the discount code", None, "Check the receipt folder first",
+         None, "Two of them, the blue ones", None]
+
+ARROW_DOWN = "\ue015"
+DELETE = "\ue017"
+ENTER = "\ue007"
+ESCAPE = "\ue00c"
+
+
+def task_fields(n: int) -> tuple[str, str | None]:
+    title = f"{VERBS[n % len(VERBS)]} {THINGS[(n * 5) % len(THINGS)]}"
+    return (title if n % 7 else f"{title} ({n})"), NOTES[n % len(NOTES)]
+
+
+def invoke(driver, command: str, args: dict):
+    answer = driver.call(f"window.__TAURI_INTERNALS__.invoke({json.dumps(command)}, {json.dumps(args)})")
+    assert answer["ok"], answer
+    return answer["value"]
+
+
+def press(driver, *keys: str) -> None:
+    """Key presses sent to whatever has focus, as a person types them."""
+    actions = []
+    for key in keys:
+        actions += [{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]
+    driver.request("POST", driver.s("/actions"), {"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})
+    driver.request("DELETE", driver.s("/actions"))
+
+
+def rows_in_dom(driver) -> int:
+    return driver.script("return document.querySelectorAll('.task-grid [role=row]').length")
+
+
+def selected_task_id(driver) -> str | None:
+    row_id = driver.script("return document.querySelector('.task-grid')?.getAttribute('aria-activedescendant')")
+    return row_id.removeprefix("task-row-") if row_id else None
+
+
+def test_tasks_view_virtualizes_and_works_from_the_keyboard(xvfb, tmp_path):
+    env = app_environment(tmp_path, xvfb.display)
+    driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
+    try:
+        wait_for(lambda: "Welcome to Todo Assistant" in driver.text(), 60, "the onboarding screen")
+        driver.type("input[type=password]", KEY)
+        driver.click("button[type=submit]")
+        wait_for(lambda: driver.script("return document.querySelector('nav.sidebar') !== null"), 30,
+                 "the main view after onboarding")
+
+        for n in range(COUNT):
+            title, description = task_fields(n)
+            task = invoke(driver, "task_add", {"title": title, "description": description})
+            if n % 4 == 0:
+                invoke(driver, "task_set_completed", {"id": task["id"], "completed": True})
+        tasks = invoke(driver, "tasks_list", {})
+        assert len(tasks) == COUNT
+
+        driver.click("nav.sidebar button[data-view=tasks]")
+        wait_for(lambda: rows_in_dom(driver) > 0, 30, "task rows")
+        assert driver.script("return document.querySelector('.task-grid').getAttribute('aria-rowcount')") == str(COUNT)
+        mounted = rows_in_dom(driver)
+        assert 5 < mounted < 60, f"{mounted} rows in the DOM for {COUNT} tasks: the list is not virtualized"
+        assert f"All {COUNT}" in driver.text()
+        assert "Pending 225" in driver.text() and "Completed 75" in driver.text()
+        assert driver.script(
+            "return document.querySelector('nav.sidebar [data-view=tasks]').getAttribute('aria-label')"
+        ) == "Tasks (225 pending)"
+
+        # Click the second row to focus the list, then move down and toggle it with Space.
+        driver.click(".task-grid [role=row]:nth-child(2) .task-title")
+        press(driver, ARROW_DOWN)
+        target = selected_task_id(driver)
+        assert target, "no row is selected"
+        before = next(t for t in tasks if t["id"] == target)
+        assert driver.script("return document.activeElement?.classList.contains('task-grid')")
+        press(driver, " ")
+
+        def toggled():
+            now = next(t for t in invoke(driver, "tasks_list", {}) if t["id"] == target)
+            return now["completed"] != before["completed"]
+
+        wait_for(toggled, 15, "the toggle to reach the store")
+        checked = driver.script(
+            f"return document.querySelector('#task-row-{target} input[type=checkbox]').checked"
+        )
+        assert checked == (not before["completed"])
+
+        # Enter edits in place, Escape leaves it as it was.
+        press(driver, ENTER)
+        driver.wait_find(".task-row.editing input.edit-title", 10)
+        assert driver.script("return document.activeElement?.classList.contains('edit-title')")
+        xvfb.screenshot("tasks-editing")
+        press(driver, ESCAPE)
+        wait_for(lambda: driver.script("return document.querySelector('.task-row.editing') === null"), 10,
+                 "the editor to close")
+
+        # Delete from the keyboard, then Undo from the toast: the same task comes back.
+        press(driver, DELETE)
+        wait_for(lambda: "Deleted “" in driver.text(), 15, "the undo toast")
+        assert len(invoke(driver, "tasks_list", {})) == COUNT - 1
+        xvfb.screenshot("tasks-undo")
+        driver.click(".toast .toast-action")
+        wait_for(lambda: any(t["id"] == target for t in invoke(driver, "tasks_list", {})), 15, "the restore")
+        assert len(invoke(driver, "tasks_list", {})) == COUNT
+
+        # A change from elsewhere (the assistant's tools go through the same store) shows live.
+        invoke(driver, "run_task_tool", {"name": "add_task",
+                                         "params": {"title": "Added by the assistant", "description": None}})
+        wait_for(lambda: "Added by the assistant" in driver.text(), 15, "the live update")
+
+        # Undo hands the keyboard back to the list.
+        press(driver, ARROW_DOWN, ARROW_DOWN)
+        assert selected_task_id(driver) != target
+        shot = xvfb.screenshot("tasks")
+        assert shot.exists()
+
+        # Scrolled to the bottom, the DOM still holds only a window of rows.
+        driver.script("const g = document.querySelector('.task-grid'); g.scrollTop = g.scrollHeight;")
+        wait_for(lambda: driver.script(
+            "return [...document.querySelectorAll('.task-grid [role=row]')]"
+            f".some(r => r.getAttribute('aria-rowindex') === '{COUNT + 1}')"
+        ), 10, "the last row after scrolling")
+        assert rows_in_dom(driver) < 60
+
+        # Offline (simulated: the test machine's network state is not ours to change), chat
+        # says calmly what is going on, and Tasks keep working.
+        driver.script(
+            "Object.defineProperty(Navigator.prototype, 'onLine', {configurable: true, get: () => false});"
+            "window.dispatchEvent(new Event('offline'));"
+        )
+        driver.click("nav.sidebar button[data-view=chat]")
+        wait_for(lambda: "Chat needs an internet connection" in driver.text(), 15, "the offline chat pane")
+        assert "Offline" in driver.script("return document.querySelector('.net-status').textContent")
+        xvfb.screenshot("chat-offline")
+        driver.click(".offline-card button.primary")  # Open Tasks
+        wait_for(lambda: rows_in_dom(driver) > 0, 15, "the Tasks view, offline")
+        driver.type("input.add-input", "Written offline" + ENTER)
+        wait_for(lambda: any(t["title"] == "Written offline" for t in invoke(driver, "tasks_list", {})), 15,
+                 "a task added offline")
+    finally:
+        driver.close()
+    subprocess.run(["secret-tool", "clear", "service", APP_IDENTIFIER, "username", "openai_api_key"], env=env)
