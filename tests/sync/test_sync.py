@@ -326,6 +326,19 @@ def test_conflict_server_field_wins_local_only_field_applies(alice, backend):
     assert_synced(alice.list(), backend.tasks_of("alice"))
 
 
+def test_same_title_added_on_two_devices_stays_two_tasks(alice, backend):
+    """Nothing crashed and nothing was sent twice: a task added here is a task of its own, even
+    when another device added one with the same title and description meanwhile."""
+    synced_ok(alice, backend)
+    phone = backend.create_task("alice", "Buy milk", description="2 litres")
+    mine = alice.add("Buy milk", description="2 litres")
+    synced_ok(alice, backend)
+    server = backend.tasks_of("alice")
+    assert [(t["title"], t["description"]) for t in server] == [("Buy milk", "2 litres")] * 2, f"two adds became one: {server}"
+    local = {t["id"]: t["server_id"] for t in alice.tasks()}
+    assert local[mine["id"]] != str(phone["id"])
+
+
 def test_changes_to_different_fields_merge_without_conflict(alice, backend):
     task = alice.add("Plan trip", description="somewhere")
     synced_ok(alice, backend)
@@ -573,11 +586,19 @@ def test_crash_after_the_server_created_does_not_duplicate(alice, backend):
 
 
 @pytest.mark.parametrize("then", ["delete", "update", "complete"])
-def test_crash_after_the_server_created_then_a_local_edit(alice, backend, then):
-    """The server created the task, the client died before it knew; the user then edits or
-    deletes the task: the server ends with that edit on its one copy (or no copy at all)."""
+@pytest.mark.parametrize("how", ["killed", "answer lost"])
+def test_server_created_unacknowledged_then_a_local_edit(alice, backend, how, then):
+    """The server created the task but the client never learnt it (killed, or the answer was
+    lost); the user then edits or deletes the task: the server ends with that edit on its one
+    copy (or no copy at all), and local agrees."""
     task = alice.add("Created, unacknowledged", description="v1")
-    run_killed_sync(alice, backend, lambda r: r.route == "create")
+    if how == "killed":
+        run_killed_sync(alice, backend, lambda r: r.route == "create")
+    else:
+        backend.fault = lambda req: Fault.DROP_AFTER_APPLY if req.route == "create" else None
+        lost = alice.sync()
+        backend.fault = None
+        assert lost["state"] in ("offline", "error") and lost["pending_changes"] == 1, lost
     backend.wait_idle()
     assert len(backend.tasks_of("alice")) == 1
     if then == "delete":
@@ -614,6 +635,30 @@ def test_crash_after_the_server_applied_completion_does_not_toggle_back(alice, b
     synced_ok(alice, backend)
     assert backend.task(sid)["completed"] is want, "the completion was applied twice (PATCH /complete toggles)"
     assert alice.task(task["id"])["completed"] is want
+
+
+@pytest.mark.parametrize("how", ["killed", "answer lost"])
+def test_server_applied_an_edit_unacknowledged_then_another_edit(alice, backend, how):
+    """The server applied our rename but the client never learnt it (killed, or the answer was
+    lost on the way back); the user renamed again. The server's value is this device's own
+    write, not another device's edit: the latest rename wins and no conflict is reported."""
+    task = alice.add("Draft", description="notes")
+    synced_ok(alice, backend)
+    sid = int(alice.task(task["id"])["server_id"])
+    alice.update(task["id"], title="Second draft")
+    if how == "killed":
+        run_killed_sync(alice, backend, lambda r: r.task_id == sid and r.method in WRITES)
+    else:
+        backend.fault = lambda req: Fault.DROP_AFTER_APPLY if req.task_id == sid and req.method in WRITES else None
+        lost = alice.sync()
+        backend.fault = None
+        assert lost["state"] in ("offline", "error") and lost["pending_changes"] == 1, lost
+    backend.wait_idle()
+    assert backend.task(sid)["title"] == "Second draft"
+    alice.update(task["id"], title="Final draft")
+    result = synced_ok(alice, backend)
+    assert backend.task(sid)["title"] == "Final draft", f"the last rename was lost: {backend.task(sid)}, sync said {result}"
+    assert result["conflicts"] == [], result
 
 
 def test_crash_after_the_server_deleted_resolves(alice, backend):
