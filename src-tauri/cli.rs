@@ -302,8 +302,14 @@ pub fn run(args: &[String]) -> AppResult<Value> {
             let user_id = args
                 .flag("user-id")
                 .ok_or_else(|| AppError::invalid_input(format!("--user-id is missing. {USAGE}")))?;
+            let user_id = user_id.trim();
+            if user_id.is_empty() || user_id.contains(['/', '?', '#']) {
+                return Err(AppError::invalid_input(
+                    "--user-id must be a user id, without slashes.",
+                ));
+            }
             store.connect(SyncTarget {
-                backend_url: backend_url.trim_end_matches('/').to_string(),
+                backend_url: crate::broker::connection::http_url("--backend", backend_url)?,
                 user_id: user_id.to_string(),
             })?;
             listing(&store)

@@ -164,7 +164,7 @@ impl Connection {
 }
 
 /// Accepts only http(s) URLs with a host, and drops a trailing slash so paths join cleanly.
-fn http_url(field: &str, raw: &str) -> AppResult<String> {
+pub fn http_url(field: &str, raw: &str) -> AppResult<String> {
     let parsed = url::Url::parse(raw)
         .map_err(|e| AppError::invalid_input(format!("{field} is not a valid URL ({e}): {raw}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {

@@ -282,15 +282,7 @@ pub async fn sync_once(store: &TaskStore, client: &BackendClient) -> SyncOutcome
             .iter()
             .find(|t| t.id == queued.op.local_id())
             .cloned();
-        let step = push_one(
-            store,
-            client,
-            &mut server,
-            &queued.op,
-            local,
-            &snapshot.sync,
-        )
-        .await;
+        let step = push_one(store, client, &mut server, &queued, local, &snapshot.sync).await;
         match step {
             Ok(ack) => {
                 let seq = queued.seq;
@@ -359,15 +351,45 @@ impl Ack {
     }
 }
 
+/// Records, durably, what an op is about to send (see `QueuedOp::attempt`).
+fn write_ahead(store: &TaskStore, seq: u64, sending: &ServerFields) -> Result<(), Failure> {
+    store
+        .transact(|inner| {
+            if let Some(queued) = inner.sync.outbox.iter_mut().find(|q| q.seq == seq) {
+                queued.attempt = Some(sending.clone());
+            }
+            Ok(())
+        })
+        .map_err(|e| Failure::Server(e.message))
+}
+
+/// An unmapped server task holding exactly `fields`: our own earlier, unacknowledged write.
+fn find_twin(
+    server: &BTreeMap<String, ServerTask>,
+    sync: &crate::tasks::sync_state::SyncState,
+    fields: &ServerFields,
+) -> Option<ServerTask> {
+    let mapped: HashSet<&String> = sync.server_ids.values().collect();
+    server
+        .values()
+        .find(|st| {
+            let theirs = st.fields();
+            !mapped.contains(&st.id)
+                && theirs.title == fields.title
+                && theirs.description == fields.description
+        })
+        .cloned()
+}
+
 async fn push_one(
-    _store: &TaskStore,
+    store: &TaskStore,
     client: &BackendClient,
     server: &mut BTreeMap<String, ServerTask>,
-    op: &OutboxOp,
+    queued: &crate::tasks::sync_state::QueuedOp,
     local: Option<Task>,
     sync: &crate::tasks::sync_state::SyncState,
 ) -> Result<Ack, Failure> {
-    match op {
+    match &queued.op {
         OutboxOp::Create { local_id } => {
             let Some(task) = local else {
                 return Ok(Ack::default());
@@ -376,19 +398,17 @@ async fn push_one(
                 return Ok(Ack::default());
             }
             let wanted = local_fields(&task);
-            // After a crash the server may already have it: adopt an unmapped twin.
-            let mapped: HashSet<&String> = sync.server_ids.values().collect();
-            let twin = server
-                .values()
-                .find(|st| {
-                    !mapped.contains(&st.id)
-                        && st.title == wanted.title
-                        && st.fields().description == wanted.description
-                })
-                .cloned();
+            // If an earlier attempt's answer was lost, the server already has it: adopt it.
+            let twin = queued
+                .attempt
+                .as_ref()
+                .and_then(|sent| find_twin(server, sync, sent));
             let mut created = match twin {
                 Some(twin) => twin,
-                None => match client.create(&wanted).await {
+                None => match {
+                    write_ahead(store, queued.seq, &wanted)?;
+                    client.create(&wanted).await
+                } {
                     Ok(created) => created,
                     Err(Failure::Rejected(detail)) => {
                         return Ok(Ack {
@@ -400,6 +420,7 @@ async fn push_one(
                 },
             };
             if created.fields() != wanted {
+                // Adopted from an older attempt, or the backend ignored `completed`.
                 created = client.put(&created.id, &wanted).await?;
             }
             server.insert(created.id.clone(), created.clone());
@@ -436,7 +457,13 @@ async fn push_one(
             let mut wanted = theirs.clone();
             let mut conflicts = Vec::new();
             for field in fields {
-                let changed_there = field_of(&theirs, *field) != field_of(&base, *field);
+                // A value an unacknowledged attempt of ours wrote is not another device's.
+                let ours_before = queued
+                    .attempt
+                    .as_ref()
+                    .is_some_and(|sent| field_of(sent, *field) == field_of(&theirs, *field));
+                let changed_there =
+                    field_of(&theirs, *field) != field_of(&base, *field) && !ours_before;
                 let differs = field_of(&theirs, *field) != field_of(&ours, *field);
                 if changed_there && differs {
                     conflicts.push(conflict(
@@ -451,6 +478,7 @@ async fn push_one(
                 }
             }
             let updated = if wanted != theirs {
+                write_ahead(store, queued.seq, &wanted)?;
                 match client.put(server_id, &wanted).await {
                     Ok(updated) => updated,
                     Err(Failure::NotFound) => return Ok(deleted_elsewhere()),
@@ -489,9 +517,17 @@ async fn push_one(
         OutboxOp::Delete {
             local_id,
             server_id,
+            twin,
         } => {
-            client.delete(server_id).await?;
-            server.remove(server_id);
+            let target = match (server_id, twin) {
+                (Some(id), _) => Some(id.clone()),
+                (None, Some(sent)) => find_twin(server, sync, sent).map(|st| st.id),
+                (None, None) => None,
+            };
+            if let Some(id) = target {
+                client.delete(&id).await?;
+                server.remove(&id);
+            }
             Ok(Ack {
                 unmap: Some(local_id.clone()),
                 ..Ack::default()

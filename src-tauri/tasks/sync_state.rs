@@ -34,9 +34,14 @@ pub enum OutboxOp {
         local_id: String,
         fields: Vec<Field>,
     },
+    /// `server_id` is `None` when the task's create was sent but never acknowledged: the
+    /// server may hold it under an id we never learned, so it is found by `twin` (what the
+    /// create sent).
     Delete {
         local_id: String,
-        server_id: String,
+        server_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        twin: Option<ServerFields>,
     },
 }
 
@@ -55,6 +60,10 @@ pub struct QueuedOp {
     pub seq: u64,
     #[serde(flatten)]
     pub op: OutboxOp,
+    /// Written before the op is sent: what it sent. If the answer is lost (a crash, a
+    /// dropped connection), the replay recognises its own earlier write on the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<ServerFields>,
 }
 
 /// The synced fields of a task as the server had them.
@@ -109,7 +118,11 @@ impl SyncState {
     fn push(&mut self, op: OutboxOp) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.outbox.push(QueuedOp { seq, op });
+        self.outbox.push(QueuedOp {
+            seq,
+            op,
+            attempt: None,
+        });
     }
 
     fn enabled(&self) -> bool {
@@ -164,11 +177,18 @@ impl SyncState {
         if !self.enabled() {
             return;
         }
+        // A create that was sent may have reached the server without our knowing.
+        let sent_create = self.outbox.iter().find_map(|q| match &q.op {
+            OutboxOp::Create { local_id: id } if id == local_id => q.attempt.clone(),
+            _ => None,
+        });
         self.outbox.retain(|q| q.op.local_id() != local_id);
-        if let Some(server_id) = self.server_ids.get(local_id).cloned() {
+        let server_id = self.server_ids.get(local_id).cloned();
+        if server_id.is_some() || sent_create.is_some() {
             self.push(OutboxOp::Delete {
                 local_id: local_id.into(),
                 server_id,
+                twin: sent_create,
             });
         }
     }
@@ -263,7 +283,8 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![OutboxOp::Delete {
                 local_id: "old".into(),
-                server_id: "42".into()
+                server_id: Some("42".into()),
+                twin: None,
             }]
         );
         state.record_restore("old");
