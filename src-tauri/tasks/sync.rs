@@ -363,6 +363,16 @@ fn write_ahead(store: &TaskStore, seq: u64, sending: &ServerFields) -> Result<()
         .map_err(|e| Failure::Server(e.message))
 }
 
+async fn create_with_write_ahead(
+    store: &TaskStore,
+    client: &BackendClient,
+    seq: u64,
+    wanted: &ServerFields,
+) -> Result<ServerTask, Failure> {
+    write_ahead(store, seq, wanted)?;
+    client.create(wanted).await
+}
+
 /// An unmapped server task holding exactly `fields`: our own earlier, unacknowledged write.
 fn find_twin(
     server: &BTreeMap<String, ServerTask>,
@@ -405,10 +415,7 @@ async fn push_one(
                 .and_then(|sent| find_twin(server, sync, sent));
             let mut created = match twin {
                 Some(twin) => twin,
-                None => match {
-                    write_ahead(store, queued.seq, &wanted)?;
-                    client.create(&wanted).await
-                } {
+                None => match create_with_write_ahead(store, client, queued.seq, &wanted).await {
                     Ok(created) => created,
                     Err(Failure::Rejected(detail)) => {
                         return Ok(Ack {
