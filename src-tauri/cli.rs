@@ -29,6 +29,14 @@ struct Args {
     flags: Vec<(String, String)>,
 }
 
+const BACKEND_USAGE: &str = "usage: todo-assistant backend <sign-in --backend URL --email E (password in TODO_ASSISTANT_PASSWORD) | paste-token (token in TODO_ASSISTANT_BACKEND_TOKEN) | token-status --backend URL | sign-out | session-secret --backend URL [--current S] [--concurrent N] | chatkit --backend URL [--path /chatkit] (request on stdin)>";
+const HOSTED_USAGE: &str = "usage: todo-assistant hosted [--data-dir D] <save-key | session --workflow wf_… [--openai-base URL] | cancel --session ID [--openai-base URL]> (key in OPENAI_API_KEY or the keychain)";
+
+fn wants_help(args: &[String]) -> bool {
+    args.iter()
+        .any(|a| a == "--help" || a == "-h" || a == "help")
+}
+
 fn parse(args: &[String]) -> AppResult<Args> {
     let mut parsed = Args {
         data_dir: None,
@@ -137,6 +145,9 @@ fn required_flag<'a>(args: &'a Args, name: &str) -> AppResult<&'a str> {
 pub fn run_backend(args: &[String]) -> AppResult<Value> {
     use crate::broker::backend::{BackendAuth, SessionSecrets};
     use crate::broker::keychain::OsKeychain;
+    if wants_help(args) {
+        return Ok(json!({ "usage": BACKEND_USAGE }));
+    }
     let args = parse(args)?;
     let auth = BackendAuth::new(OsKeychain::for_app());
     let rt = runtime()?;
@@ -169,7 +180,9 @@ pub fn run_backend(args: &[String]) -> AppResult<Value> {
                 let (token, _) = auth.current_token(backend).await?;
                 let secrets = Arc::new(SessionSecrets::new());
                 if let Some(current) = args.flag("current") {
-                    let secret = secrets.client_secret(backend, &token, Some(current)).await?;
+                    let secret = secrets
+                        .client_secret(backend, &token, Some(current))
+                        .await?;
                     return Ok::<_, AppError>(to_json(&secret));
                 }
                 let calls = (0..concurrent).map(|_| {
@@ -177,10 +190,20 @@ pub fn run_backend(args: &[String]) -> AppResult<Value> {
                     let backend = backend.to_string();
                     async move { secrets.client_secret(&backend, &token, None).await }
                 });
-                let results: Vec<_> = futures_util::future::join_all(calls).await.into_iter().collect::<AppResult<_>>()?;
+                let results: Vec<_> = futures_util::future::join_all(calls)
+                    .await
+                    .into_iter()
+                    .collect::<AppResult<_>>()?;
                 let first: &crate::broker::client_secret::ClientSecret = &results[0];
-                let reused = secrets.client_secret(backend, &token, Some(&first.client_secret)).await?;
-                Ok(json!({"secrets": results.iter().map(|s| &s.client_secret).collect::<Vec<_>>(), "expires_at": first.expires_at, "reused": reused.client_secret}))
+                let reused = secrets
+                    .client_secret(backend, &token, Some(&first.client_secret))
+                    .await?;
+                Ok(json!({
+                    "secrets": results.iter().map(|s| &s.client_secret).collect::<Vec<_>>(),
+                    "expires_at": first.expires_at,
+                    "reused": reused.client_secret,
+                    "requests": secrets.requests_made(),
+                }))
             })?
         }
         "chatkit" => {
@@ -231,6 +254,9 @@ pub fn run_backend(args: &[String]) -> AppResult<Value> {
 pub fn run_hosted(args: &[String]) -> AppResult<Value> {
     use crate::broker::hosted::{install_id, HostedSessions};
     use crate::broker::keychain::{OsKeychain, SecretSlot};
+    if wants_help(args) {
+        return Ok(json!({ "usage": HOSTED_USAGE }));
+    }
     let args = parse(args)?;
     let keychain = OsKeychain::for_app();
     let data_dir = match args.data_dir.clone() {
@@ -277,6 +303,9 @@ pub fn run_hosted(args: &[String]) -> AppResult<Value> {
 
 /// Runs one command and returns what to print.
 pub fn run(args: &[String]) -> AppResult<Value> {
+    if wants_help(args) {
+        return Ok(json!({ "usage": USAGE }));
+    }
     let args = parse(args)?;
     let data_dir = match args.data_dir.clone() {
         Some(dir) => dir,

@@ -217,6 +217,8 @@ impl BackendAuth {
 pub struct SessionSecrets {
     cached: Mutex<Option<ClientSecret>>,
     http: Option<reqwest::Client>,
+    /// HTTP requests made so far (for diagnostics and tests of the sharing).
+    requests: std::sync::atomic::AtomicUsize,
 }
 
 /// The shapes in use: `{client_secret}`, `{client_secret, expires_at}`, `{data: {…}}`, and
@@ -250,6 +252,7 @@ impl SessionSecrets {
         Self {
             cached: Mutex::new(None),
             http: Some(http::client()),
+            requests: Default::default(),
         }
     }
 
@@ -273,10 +276,11 @@ impl SessionSecrets {
         if let Some(old) = cached.as_ref() {
             let url = join(backend, "/api/chatkit/refresh");
             let body = json!({"client_secret": old.client_secret});
-            let answer =
-                http::send_with_retry(|| http.post(&url).bearer_auth(token.expose()).json(&body))
-                    .await
-                    .map_err(unreachable)?;
+            let answer = http::send_with_retry(|| {
+                self.counted(http.post(&url).bearer_auth(token.expose()).json(&body))
+            })
+            .await
+            .map_err(unreachable)?;
             match answer.status.as_u16() {
                 // No refresh endpoint: a new session it is.
                 404 | 405 => {}
@@ -289,7 +293,7 @@ impl SessionSecrets {
             None => {
                 let url = join(backend, "/api/chatkit/session");
                 let answer = http::send_with_retry(|| {
-                    http.post(&url).bearer_auth(token.expose()).json(&json!({}))
+                    self.counted(http.post(&url).bearer_auth(token.expose()).json(&json!({})))
                 })
                 .await
                 .map_err(unreachable)?;
@@ -306,6 +310,16 @@ impl SessionSecrets {
         };
         *cached = Some(secret.clone());
         Ok(secret)
+    }
+
+    pub fn requests_made(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn counted(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        request
     }
 
     pub async fn forget(&self) {

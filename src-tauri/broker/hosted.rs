@@ -102,10 +102,13 @@ impl HostedSessions {
         let answer = http::send_with_retry(|| self.request(key, &path).json(&json!({})))
             .await
             .map_err(unreachable)?;
-        if answer.status.is_success() || answer.status.as_u16() == 404 {
-            Ok(())
-        } else {
-            Err(refusal(&answer, ""))
+        match answer.status.as_u16() {
+            200..=299 => Ok(()),
+            404 => Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("OpenAI has no ChatKit session {session_id}; it may have ended already."),
+            )),
+            _ => Err(refusal(&answer, "")),
         }
     }
 }

@@ -151,10 +151,16 @@ pub async fn cancel_hosted_session(state: &AppState) {
     let Ok(Some(key)) = state.keychain.read(SecretSlot::OpenaiApiKey) else {
         return;
     };
-    if let Err(e) = HostedSessions::new(DEFAULT_OPENAI_BASE_URL)
+    match HostedSessions::new(DEFAULT_OPENAI_BASE_URL)
         .cancel(&key, &session.session_id)
         .await
     {
-        tracing::warn!("could not cancel the hosted session: {}", e.message);
+        // Already over: nothing to revoke.
+        Ok(())
+        | Err(AppError {
+            code: ErrorCode::NotFound,
+            ..
+        }) => {}
+        Err(e) => tracing::warn!("could not cancel the hosted session: {}", e.message),
     }
 }
