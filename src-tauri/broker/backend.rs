@@ -282,8 +282,9 @@ impl SessionSecrets {
             .await
             .map_err(unreachable)?;
             match answer.status.as_u16() {
-                // No refresh endpoint: a new session it is.
-                404 | 405 => {}
+                // No refresh endpoint, or one expecting another body (seed 003 sends
+                // `{"token": …}`): a new session it is.
+                400 | 404 | 405 | 422 => {}
                 _ if answer.status.is_success() => fresh = parse_session(&answer.body),
                 _ => return Err(refusal(&answer, "a chat session")),
             }
