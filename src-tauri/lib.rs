@@ -47,8 +47,18 @@ pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::tasks::task_delete,
             commands::tasks::task_restore,
             commands::tasks::run_task_tool,
+            commands::tasks::sync_status,
+            commands::tasks::sync_now,
+            commands::connection::backend_sign_in,
+            commands::connection::backend_paste_token,
+            commands::connection::backend_sign_out,
+            commands::connection::backend_status,
+            commands::connection::chatkit_session_secret,
         ])
-        .events(tauri_specta::collect_events![commands::tasks::TasksChanged])
+        .events(tauri_specta::collect_events![
+            commands::tasks::TasksChanged,
+            commands::tasks::SyncChanged
+        ])
 }
 
 pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
@@ -222,6 +232,48 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
+    /// The three lists that must agree: commands the webview can call (tauri-specta), the
+    /// commands declared to tauri-build, and the permissions the main window is granted.
+    #[test]
+    fn every_command_is_registered_declared_and_granted() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bindings = super::export_bindings();
+        let mut registered: Vec<String> = bindings
+            .split("TAURI_INVOKE(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_string)
+            .collect();
+        registered.sort();
+        registered.dedup();
+
+        let build = std::fs::read_to_string(root.join("src-tauri/build.rs")).unwrap();
+        let list = &build[build.find("APP_COMMANDS").unwrap()..];
+        let list = &list[..list.find("];").unwrap()];
+        let mut declared: Vec<String> = list
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        declared.sort();
+        assert_eq!(registered, declared, "ipc_builder() vs build.rs APP_COMMANDS");
+
+        let capability: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("src-tauri/capabilities/main.json")).unwrap(),
+        )
+        .unwrap();
+        let mut granted: Vec<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        granted.sort();
+        assert_eq!(registered, granted, "ipc_builder() vs capabilities/main.json");
+    }
+
     #[test]
     fn bindings_are_current() {
         let generated = super::export_bindings();

@@ -312,7 +312,9 @@ class Agent:
 
     def tasks_file(self) -> dict:
         doc = json.loads(self.tasks_path.read_text("utf-8"))
-        assert isinstance(doc, dict) and doc.get("schema_version") == 1 and isinstance(doc.get("tasks"), list), doc
+        # Schema 2 keeps the sync outbox beside the tasks; with no backend it stays empty.
+        assert isinstance(doc, dict) and doc.get("schema_version") == 2 and isinstance(doc.get("tasks"), list), doc
+        assert doc["sync"]["outbox"] == [] and doc["sync"]["target"] is None, doc
         return doc
 
     def stored_tasks(self) -> list[dict]:

@@ -171,6 +171,67 @@ async runTaskTool(name: string, params: JsonValue) : Promise<Result<JsonValue, A
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async syncStatus() : Promise<Result<SyncStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Sync now": runs a sync pass soon; the result arrives as `SyncChanged`.
+ */
+async syncNow() : Promise<void> {
+    await TAURI_INVOKE("sync_now");
+},
+async backendSignIn(email: string, password: string) : Promise<Result<TokenInfo, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("backend_sign_in", { email, password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async backendPasteToken(token: string) : Promise<Result<TokenInfo, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("backend_paste_token", { token }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Forgets the backend token and session; chat and sync stop until the next sign-in.
+ */
+async backendSignOut() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("backend_sign_out") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async backendStatus() : Promise<Result<BackendStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("backend_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * ChatKit's `getClientSecret(current)` for the connections whose chat OpenAI hosts: a
+ * backend's session endpoint, or a legacy hosted workflow.
+ */
+async chatkitSessionSecret(current: string | null) : Promise<Result<ClientSecret, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("chatkit_session_secret", { current }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -178,8 +239,10 @@ async runTaskTool(name: string, params: JsonValue) : Promise<Result<JsonValue, A
 
 
 export const events = __makeEvents__<{
+syncChanged: SyncChanged,
 tasksChanged: TasksChanged
 }>({
+syncChanged: "sync-changed",
 tasksChanged: "tasks-changed"
 })
 
@@ -209,6 +272,7 @@ export type BackendConnection = { url: string;
  * How chat reaches the backend.
  */
 chat?: BackendChat }
+export type BackendStatus = { signed_in: boolean; user_id: string | null; expires_at: number | null }
 /**
  * One piece of a streamed answer: a serialized protocol event, or the end.
  */
@@ -233,6 +297,10 @@ export type ClientSecret = { client_secret: string;
  * Unix seconds.
  */
 expires_at: number }
+/**
+ * A change the server's version won; shown to the user.
+ */
+export type Conflict = { task_id: string; field: Field; local_value: JsonValue; server_value: JsonValue; message: string }
 export type Connection = 
 /**
  * The core's own ChatKit server, with the user's OpenAI (or compatible) key.
@@ -346,6 +414,7 @@ export type ErrorCode =
  * A bug: the message says where.
  */
 "internal"
+export type Field = "title" | "description" | "completed"
 export type HostedWorkflowConnection = { workflow_id: string }
 export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
 export type LocalConnection = { 
@@ -394,6 +463,19 @@ connection: Connection | null; chatkit_domain_key: string;
  * The chat thread open when the app last closed, reopened at start.
  */
 last_thread_id: string | null }
+/**
+ * Sync status changed: "3 changes waiting to sync", conflicts, sign in again, offline.
+ */
+export type SyncChanged = SyncStatus
+export type SyncPhase = "synced" | "offline" | "sign_in_required" | "error"
+/**
+ * What the UI shows: "3 changes waiting to sync", conflicts, when it last synced.
+ */
+export type SyncStatus = { 
+/**
+ * False on the Local connection: tasks live on this device only.
+ */
+backend: boolean; phase: SyncPhase | null; syncing: boolean; pending_changes: number; pending_task_ids: string[]; conflicts: Conflict[]; last_synced_at: string | null; message: string | null }
 export type Task = { 
 /**
  * Stable for the task's life.
@@ -412,6 +494,11 @@ kind: string; task_id: string }
  * assistant, sync), so views follow without polling.
  */
 export type TasksChanged = TaskChange
+export type TokenInfo = { user_id: string | null; expires_at: number | null; 
+/**
+ * True when this call renewed the token.
+ */
+renewed: boolean }
 
 /** tauri-specta globals **/
 
