@@ -1,9 +1,10 @@
 import { act, cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import type { Settings } from "./bindings";
+import type { Settings, SyncStatus } from "./bindings";
 import { makeTask } from "./tasks/testTasks";
 
 const SETTINGS: Settings = {
@@ -14,12 +15,27 @@ const SETTINGS: Settings = {
 
 const TASKS = [makeTask(1, { title: "Buy milk" }), makeTask(2, { title: "Pay rent", completed: true }), makeTask(3)];
 
-function fakeCore() {
+const LOCAL_SYNC: SyncStatus = {
+  backend: false,
+  phase: null,
+  syncing: false,
+  pending_changes: 0,
+  pending_task_ids: [],
+  conflicts: [],
+  last_synced_at: null,
+  message: null,
+};
+
+function fakeCore(settings: Settings = SETTINGS, sync: SyncStatus = LOCAL_SYNC) {
   mockIPC(
     (cmd) => {
       switch (cmd) {
         case "get_settings":
-          return SETTINGS;
+          return settings;
+        case "sync_status":
+          return sync;
+        case "backend_status":
+          return { signed_in: true, user_id: "user_42", expires_at: null };
         case "tasks_list":
           return TASKS;
         case "app_info":
@@ -109,15 +125,48 @@ describe("App", () => {
       if (!found) throw new Error("ChatKit is not mounted yet");
       return found;
     });
-    act(() => {
-      chatkit.dispatchEvent(
-        new CustomEvent("chatkit.effect", {
-          detail: { name: "app_error", data: { code: "invalid_api_key", message: "The key was rejected." } },
-        }),
-      );
+    // ChatKit's wrapper listens from a passive effect, a moment after mounting: send until heard.
+    await waitFor(() => {
+      act(() => {
+        chatkit.dispatchEvent(
+          new CustomEvent("chatkit.effect", {
+            detail: { name: "app_error", data: { code: "invalid_api_key", message: "The key was rejected." } },
+          }),
+        );
+      });
+      expect(screen.getByRole("alert")).toBeTruthy();
     });
     await user.click(within(screen.getByRole("alert")).getByRole("button", { name: "Open Settings" }));
     expect(await screen.findByRole("heading", { name: "Settings" })).toBeTruthy();
     expect(within(nav()).getByRole("button", { name: "Settings" }).getAttribute("aria-current")).toBe("page");
+  });
+
+  it("says nothing about sync on the Local connection", async () => {
+    fakeCore();
+    render(<App />);
+    await screen.findByRole("navigation", { name: "Views" });
+    await act(() => emit("sync-changed", LOCAL_SYNC));
+    expect(nav().textContent).not.toMatch(/sync/i);
+  });
+
+  it("shows sync in the sidebar on a backend, live, and Sign in again leads to Settings", async () => {
+    const backend: Settings = {
+      ...SETTINGS,
+      connection: { kind: "backend", url: "https://todo.example.com", chat: "chatkit_endpoint" },
+    };
+    const synced: SyncStatus = { ...LOCAL_SYNC, backend: true, phase: "synced", last_synced_at: new Date().toISOString() };
+    fakeCore(backend, { ...synced, pending_changes: 3, pending_task_ids: ["a", "b", "c"] });
+    const user = userEvent.setup();
+    render(<App />);
+    await waitFor(() => {
+      expect(nav().textContent).toContain("3 changes waiting to sync");
+    });
+    await act(() => emit("sync-changed", synced));
+    expect(nav().textContent).toContain("All changes synced");
+
+    await act(() => emit("sync-changed", { ...synced, phase: "sign_in_required" }));
+    await user.click(within(nav()).getByRole("button", { name: "Sign in again to sync" }));
+    expect(await screen.findByRole("heading", { name: "Settings" })).toBeTruthy();
+    expect(await screen.findByText(/Signed in as user_42/)).toBeTruthy();
   });
 });

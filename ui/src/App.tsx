@@ -6,6 +6,8 @@ import { SettingsView } from "./settings/SettingsView";
 import { ErrorBanner } from "./shared/ErrorBanner";
 import { asAppError, unwrap } from "./shared/ipc";
 import { OnlineStatus } from "./shared/OnlineStatus";
+import { SyncStatusLine } from "./sync/SyncBar";
+import { useSyncStatus } from "./sync/useSyncStatus";
 import { TasksView } from "./tasks/TasksView";
 import { useTaskList } from "./tasks/useTaskList";
 
@@ -43,6 +45,10 @@ function Shell({ settings, setSettings }: {
   // Loaded here, not in the Tasks view, so the view opens at once and the count stays live.
   const tasks = useTaskList();
   const pending = useMemo(() => tasks.tasks?.filter((t) => !t.completed).length, [tasks.tasks]);
+  const sync = useSyncStatus();
+  const openSettings = () => {
+    setView("settings");
+  };
 
   return (
     <div className="shell">
@@ -53,6 +59,7 @@ function Shell({ settings, setSettings }: {
         <NavButton current={view} target="settings" label="Settings" onPick={setView} />
         <div className="sidebar-foot">
           <OnlineStatus />
+          <SyncStatusLine sync={sync} onOpenSettings={openSettings} />
         </div>
       </nav>
       {view === "chat" ? (
@@ -61,11 +68,12 @@ function Shell({ settings, setSettings }: {
           onThreadRemembered={(threadId) => {
             setSettings((s) => s && { ...s, last_thread_id: threadId });
           }}
-          onOpenSettings={() => { setView("settings"); }}
+          onOpenSettings={openSettings}
           onOpenTasks={() => { setView("tasks"); }}
+          onSettingsChanged={setSettings}
         />
       ) : view === "tasks" ? (
-        <TasksView list={tasks} />
+        <TasksView list={tasks} sync={sync} onOpenSettings={openSettings} />
       ) : (
         <SettingsView settings={settings} onSaved={setSettings} />
       )}

@@ -1,13 +1,18 @@
+import type { ChatKitOptions } from "@openai/chatkit";
 import { ChatKit, useChatKit, type StartScreenPrompt } from "@openai/chatkit-react";
 import { useState } from "react";
 import { commands, type AppError, type Settings } from "../bindings";
+import { DEFAULT_MODEL, HOSTED_WORKFLOWS_END } from "../settings/connectionDraft";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
 import { useColorScheme } from "../shared/useColorScheme";
 import { useOnline } from "../shared/useOnline";
 import { AssistantErrorBanner } from "./AssistantErrorBanner";
 import { assistantErrorFromEffect, type AssistantError } from "./assistantErrors";
+import { chatRoute } from "./chatRoute";
 import { runClientTool } from "./clientTools";
+import { ConnectionErrorBanner } from "./ConnectionErrorBanner";
+import { explainConnectionError, type ExplainedError } from "./connectionErrors";
 import { createIpcFetch } from "./ipcFetch";
 
 /**
@@ -29,18 +34,32 @@ export function isDomainKeyError(error: unknown): boolean {
   return /domain/i.test(message);
 }
 
-/** The ChatKit component, talking to the core over IPC. */
+/**
+ * The ChatKit component. Local and a backend's own ChatKit endpoint talk to the core over
+ * IPC; a backend's session endpoint and a hosted workflow let ChatKit talk to OpenAI with
+ * client secrets the core gets for it. Mount it anew (a `key`) when the connection changes.
+ */
 export function ChatPanel({
   settings,
   onThreadRemembered,
   onOpenSettings,
+  onSettingsChanged,
 }: {
   settings: Settings;
   onThreadRemembered?: ((threadId: string | null) => void) | undefined;
-  /** For failures only Settings can fix (a rejected key, no connection). */
+  /** For failures only Settings can fix (a rejected key, no connection, sign in again). */
   onOpenSettings?: (() => void) | undefined;
+  /** The connection was changed from here ("Switch to Local"). */
+  onSettingsChanged?: ((settings: Settings) => void) | undefined;
 }) {
-  const [ipcFetch] = useState(() => createIpcFetch());
+  const [connectionError, setConnectionError] = useState<ExplainedError | null>(null);
+  const [ipcFetch] = useState(() =>
+    createIpcFetch({
+      onError: (error) => {
+        setConnectionError(explainConnectionError(error));
+      },
+    }),
+  );
   // ChatKit reads this once, when it mounts; later thread changes are ChatKit's own.
   const [initialThread] = useState(settings.last_thread_id);
   const colorScheme = useColorScheme();
@@ -49,8 +68,40 @@ export function ChatPanel({
   const [rememberError, setRememberError] = useState<AppError | null>(null);
   const [assistantError, setAssistantError] = useState<AssistantError | null>(null);
 
+  const [switching, setSwitching] = useState(false);
+
+  const getClientSecret = async (current: string | null): Promise<string> => {
+    try {
+      const fresh = await unwrap(commands.chatkitSessionSecret(current));
+      setConnectionError(null);
+      return fresh.client_secret;
+    } catch (e) {
+      setConnectionError(explainConnectionError(asAppError(e)));
+      throw e;
+    }
+  };
+  const api: ChatKitOptions["api"] =
+    chatRoute(settings.connection) === "session"
+      ? { getClientSecret }
+      : { url: CHATKIT_API_URL, domainKey: settings.chatkit_domain_key, fetch: ipcFetch };
+
+  // The stored OpenAI key serves Local as well, so switching needs nothing else.
+  const switchToLocal = async () => {
+    setSwitching(true);
+    try {
+      const next = await unwrap(commands.saveConnection({ kind: "local", base_url: null, model: DEFAULT_MODEL }));
+      // The workflow's threads live at OpenAI; Local starts with its own.
+      await unwrap(commands.rememberThread(null));
+      onSettingsChanged?.({ ...next, last_thread_id: null });
+    } catch (e) {
+      setConnectionError(explainConnectionError(asAppError(e)));
+    } finally {
+      setSwitching(false);
+    }
+  };
+
   const chatkit = useChatKit({
-    api: { url: CHATKIT_API_URL, domainKey: settings.chatkit_domain_key, fetch: ipcFetch },
+    api,
     theme: { colorScheme },
     initialThread,
     history: { enabled: true, showDelete: true, showRename: true },
@@ -87,6 +138,22 @@ export function ChatPanel({
           New chat
         </button>
       </div>
+      {settings.connection?.kind === "hosted_workflow" && (
+        <div className="banner banner-warning" role="note" aria-label="Hosted workflows end">
+          <div>
+            <p>
+              <strong>OpenAI ends hosted workflows on {HOSTED_WORKFLOWS_END}.</strong> After that, this chat stops
+              working.
+            </p>
+            <p className="small">
+              The Local connection runs the assistant in this app with the same API key, and keeps your tasks.
+            </p>
+          </div>
+          <button type="button" className="primary" disabled={switching} onClick={() => void switchToLocal()}>
+            {switching ? "Switching…" : "Switch to Local"}
+          </button>
+        </div>
+      )}
       {!online && (
         <div className="banner banner-warning" role="status">
           <p>You're offline. The assistant needs a connection to answer; your tasks keep working in Tasks.</p>
@@ -113,6 +180,15 @@ export function ChatPanel({
           onOpenSettings={onOpenSettings}
           onDismiss={() => {
             setAssistantError(null);
+          }}
+        />
+      )}
+      {connectionError && (
+        <ConnectionErrorBanner
+          error={connectionError}
+          onOpenSettings={onOpenSettings}
+          onDismiss={() => {
+            setConnectionError(null);
           }}
         />
       )}

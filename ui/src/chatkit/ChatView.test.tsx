@@ -17,6 +17,17 @@ const SETTINGS: Settings = {
 class FakeChatKit extends HTMLElement {
   options: ChatKitOptions | null = null;
   threadIds: (string | null)[] = [];
+  /** Events someone listens for: ChatKit's wrapper adds its listeners a moment after the options. */
+  listening = new Set<string>();
+
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ) {
+    this.listening.add(type);
+    super.addEventListener(type, listener, options);
+  }
 
   setOptions(options: ChatKitOptions) {
     this.options = options;
@@ -55,9 +66,11 @@ function setOnline(online: boolean) {
   window.dispatchEvent(new Event(online ? "online" : "offline"));
 }
 
+/** Waits until ChatKit has its options and the app listens to its events. */
 async function mountedOptions(): Promise<ChatKitOptions> {
   await waitFor(() => {
     expect(element().options).not.toBeNull();
+    expect(element().listening.has("chatkit.error")).toBe(true);
   });
   const options = element().options;
   if (!options) throw new Error("no options");
@@ -116,9 +129,7 @@ describe("ChatView", () => {
     defineFakeChatKit();
     fakeCore();
     render(<ChatView settings={SETTINGS} />);
-    await waitFor(() => {
-      expect(element().options).not.toBeNull();
-    });
+    await mountedOptions();
     const options = element().options;
     expect(options?.api).toMatchObject({ url: CHATKIT_API_URL, domainKey: "domain_pk_localhost_dev" });
     expect(options && "fetch" in options.api && typeof options.api.fetch).toBe("function");
@@ -132,9 +143,7 @@ describe("ChatView", () => {
     const calls = fakeCore();
     const remembered = vi.fn();
     render(<ChatView settings={SETTINGS} onThreadRemembered={remembered} />);
-    await waitFor(() => {
-      expect(element().options).not.toBeNull();
-    });
+    await mountedOptions();
     act(() => {
       element().dispatchEvent(new CustomEvent("chatkit.thread.change", { detail: { threadId: "thr_new" } }));
     });
@@ -156,9 +165,7 @@ describe("ChatView", () => {
     defineFakeChatKit();
     fakeCore();
     render(<ChatView settings={SETTINGS} />);
-    await waitFor(() => {
-      expect(element().options).not.toBeNull();
-    });
+    await mountedOptions();
     act(() => {
       element().dispatchEvent(new CustomEvent("chatkit.error", { detail: { error: new Error("Network timeout") } }));
     });

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useEffectEvent, useState } from "react";
 import type { Settings } from "../bindings";
 import { useOnline } from "../shared/useOnline";
 import { ChatPanel } from "./ChatPanel";
+import { chatKey } from "./chatRoute";
 import {
   CHATKIT_LOAD_TIMEOUT_MS,
   explainUnavailable,
@@ -22,12 +23,15 @@ export function ChatView({
   onThreadRemembered,
   onOpenSettings,
   onOpenTasks,
+  onSettingsChanged,
 }: {
   settings: Settings;
   /** Called once the open thread is saved, so a later visit reopens it. */
   onThreadRemembered?: (threadId: string | null) => void;
   onOpenSettings?: () => void;
   onOpenTasks?: () => void;
+  /** The connection was changed from the chat ("Switch to Local"). */
+  onSettingsChanged?: (settings: Settings) => void;
 }) {
   const online = useOnline();
   const [attempt, setAttempt] = useState(0);
@@ -111,5 +115,14 @@ export function ChatView({
       </section>
     );
   }
-  return <ChatPanel settings={settings} onThreadRemembered={onThreadRemembered} onOpenSettings={onOpenSettings} />;
+  // A new connection starts ChatKit over, with the API that connection needs.
+  return (
+    <ChatPanel
+      key={chatKey(settings.connection)}
+      settings={settings}
+      onThreadRemembered={onThreadRemembered}
+      onOpenSettings={onOpenSettings}
+      onSettingsChanged={onSettingsChanged}
+    />
+  );
 }

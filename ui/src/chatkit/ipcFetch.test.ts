@@ -1,6 +1,6 @@
 import type { Channel } from "@tauri-apps/api/core";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ChatKitChunk, ChatKitReply, ClientSecret } from "../bindings";
 import { createIpcFetch } from "./ipcFetch";
 
@@ -240,6 +240,37 @@ describe("ChatKit's fetch over IPC", () => {
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual(failure);
     expect(named(calls, "chatkit_fetch")).toHaveLength(0);
+  });
+
+  it("tells onError of each coded failure, but not of an abort", async () => {
+    const failure = { code: "sign_in_required", message: "The backend asked to sign in again." };
+    const late = { answer: () => { /* set when the slow request arrives */ } };
+    fakeCore({
+      chatkit_client_secret: () => SECRET,
+      chatkit_fetch: (args) => {
+        const body = JSON.parse(String(args.body)) as { type: string };
+        if (body.type === "threads.get") {
+          return new Promise((resolve) => {
+            late.answer = () => { resolve(json(LIST_BODY)); };
+          });
+        }
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        throw failure;
+      },
+    });
+    const onError = vi.fn();
+    const ipcFetch = createIpcFetch({ now: () => NOW_MS, onError });
+    await ipcFetch(URL_, post("threads.list", {}));
+    expect(onError).toHaveBeenCalledWith(failure);
+
+    const controller = new AbortController();
+    const pending = ipcFetch(URL_, post("threads.get", { thread_id: "thr_1" }, controller.signal));
+    await tick();
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    late.answer();
+    await tick();
+    expect(onError).toHaveBeenCalledOnce();
   });
 
   it("reuses the client secret while it is fresh and renews it, passing the current one, near expiry", async () => {

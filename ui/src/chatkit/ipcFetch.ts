@@ -11,6 +11,11 @@ const REUSE_MARGIN_MS = 60_000;
 export interface IpcFetchOptions {
   /** The clock, in milliseconds; tests pass their own. */
   now?: () => number;
+  /**
+   * Told of every coded failure (e.g. `sign_in_required` from a backend's ChatKit
+   * endpoint), which ChatKit itself only sees as a failed request.
+   */
+  onError?: (error: AppError) => void;
 }
 
 /**
@@ -18,7 +23,7 @@ export interface IpcFetchOptions {
  * core, JSON answers become ordinary responses, and streamed answers become an SSE body
  * fed by an IPC channel. Dropping or aborting that body stops the stream in the core.
  */
-export function createIpcFetch({ now = Date.now }: IpcFetchOptions = {}): IpcFetch {
+export function createIpcFetch({ now = Date.now, onError }: IpcFetchOptions = {}): IpcFetch {
   let secret: ClientSecret | null = null;
   let renewing: Promise<ClientSecret> | null = null;
 
@@ -51,7 +56,9 @@ export function createIpcFetch({ now = Date.now }: IpcFetchOptions = {}): IpcFet
       return toResponse(sent, signal);
     } catch (thrown) {
       if (signal?.aborted) throw thrown;
-      return errorResponse(asAppError(thrown));
+      const error = asAppError(thrown);
+      onError?.(error);
+      return errorResponse(error);
     }
   };
 }

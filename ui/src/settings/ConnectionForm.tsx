@@ -1,100 +1,78 @@
 import { useEffect, useState, type SyntheticEvent } from "react";
-import { commands, type AppError, type Connection, type SecretSlot, type SecretStatus, type Settings } from "../bindings";
+import {
+  commands,
+  type AppError,
+  type BackendChat,
+  type BackendStatus,
+  type SecretStatus,
+  type Settings,
+} from "../bindings";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
+import { BackendSignIn } from "./BackendSignIn";
+import {
+  backendCredentials,
+  connectionFrom,
+  draftFrom,
+  HOSTED_WORKFLOWS_END,
+  missingInput,
+  type Draft,
+  type Kind,
+} from "./connectionDraft";
 
-export const DEFAULT_MODEL = "gpt-5-mini";
-export const HOSTED_WORKFLOWS_END = "2026-11-30";
+/** Which keychain status the form shows: the OpenAI key's, or the backend sign-in's. */
+type Reading = "openai_api_key" | "backend";
 
-type Kind = Connection["kind"];
-
-/** Which keychain slot each connection needs, if any. */
-export function secretSlotFor(kind: Kind): SecretSlot {
-  return kind === "backend" ? "backend_token" : "openai_api_key";
-}
-
-interface Draft {
-  kind: Kind;
-  baseUrl: string;
-  model: string;
-  backendUrl: string;
-  workflowId: string;
-  secret: string;
-}
-
-function draftFrom(connection: Connection | null): Draft {
-  const draft: Draft = {
-    kind: connection?.kind ?? "local",
-    baseUrl: "",
-    model: DEFAULT_MODEL,
-    backendUrl: "",
-    workflowId: "",
-    secret: "",
-  };
-  if (connection?.kind === "local") {
-    draft.baseUrl = connection.base_url ?? "";
-    draft.model = connection.model;
-  } else if (connection?.kind === "backend") {
-    draft.backendUrl = connection.url;
-  } else if (connection?.kind === "hosted_workflow") {
-    draft.workflowId = connection.workflow_id;
-  }
-  return draft;
-}
-
-export function connectionFrom(draft: Draft): Connection {
-  switch (draft.kind) {
-    case "local":
-      return { kind: "local", base_url: draft.baseUrl.trim() || null, model: draft.model.trim() };
-    case "backend":
-      return { kind: "backend", url: draft.backendUrl.trim() };
-    case "hosted_workflow":
-      return { kind: "hosted_workflow", workflow_id: draft.workflowId.trim() };
-  }
-}
-
-/** A key is required unless one is stored, or a custom server (e.g. Ollama) may not need one. */
-function missingSecret(draft: Draft, status: SecretStatus | null): string | null {
-  if (draft.secret.trim() || status?.is_set) return null;
-  if (draft.kind === "local" && draft.baseUrl.trim()) return null;
-  return draft.kind === "backend" ? "Paste your backend token." : "Enter your OpenAI API key.";
+function readingFor(kind: Kind): Reading {
+  return kind === "backend" ? "backend" : "openai_api_key";
 }
 
 export function ConnectionForm({
   settings,
   submitLabel,
   onSaved,
+  onPartlySaved,
 }: {
   settings: Settings;
   submitLabel: string;
+  /** Everything is saved (and signed in, for a backend). */
   onSaved: (settings: Settings) => void;
+  /**
+   * The connection was saved but the sign-in after it failed (the form shows why). Settings
+   * follows the saved connection; onboarding stays until the sign-in works.
+   */
+  onPartlySaved?: ((settings: Settings) => void) | undefined;
 }) {
   const [draft, setDraft] = useState<Draft>(() => draftFrom(settings.connection));
-  const [fetchedStatus, setStatus] = useState<SecretStatus | null>(null);
+  const [keyStatus, setKeyStatus] = useState<SecretStatus | null>(null);
+  const [backendStatus, setBackendStatus] = useState<BackendStatus | null>(null);
   const [error, setError] = useState<AppError | null>(null);
-  const [unreachableSlot, setUnreachableSlot] = useState<SecretSlot | null>(null);
+  const [unreachable, setUnreachable] = useState<Reading | null>(null);
   const [saving, setSaving] = useState(false);
+  const [signingOut, setSigningOut] = useState(false);
   const [saved, setSaved] = useState(false);
-  const slot = secretSlotFor(draft.kind);
-  // A status fetched for another slot is stale until the new one arrives.
-  const status = fetchedStatus?.slot === slot ? fetchedStatus : null;
+  const reading = readingFor(draft.kind);
 
   useEffect(() => {
     let cancelled = false;
-    unwrap(commands.secretStatus(slot)).then(
-      (s) => {
-        if (!cancelled) setStatus(s);
-      },
-      (e: unknown) => {
-        if (cancelled) return;
-        setUnreachableSlot(slot);
-        setError(asAppError(e));
-      },
-    );
+    const failed = (e: unknown) => {
+      if (cancelled) return;
+      setUnreachable(reading);
+      setError(asAppError(e));
+    };
+    if (reading === "backend") {
+      unwrap(commands.backendStatus()).then((s) => {
+        if (!cancelled) setBackendStatus(s);
+      }, failed);
+    } else {
+      unwrap(commands.secretStatus(reading)).then((s) => {
+        if (!cancelled) setKeyStatus(s);
+      }, failed);
+    }
     return () => {
       cancelled = true;
     };
-  }, [slot]);
+  }, [reading]);
 
   const update = (patch: Partial<Draft>) => {
     setSaved(false);
@@ -104,19 +82,14 @@ export function ConnectionForm({
   const submit = async (event: SyntheticEvent) => {
     event.preventDefault();
     setError(null);
-    const missing = missingSecret(draft, status);
+    const missing = missingInput(draft, keyStatus, backendStatus);
     if (missing) {
       setError({ code: "invalid_input", message: missing });
       return;
     }
     setSaving(true);
     try {
-      // The secret goes first: if the keychain is unavailable, nothing half-configured remains.
-      if (draft.secret.trim()) {
-        setStatus(await unwrap(commands.saveSecret(slot, draft.secret)));
-        setDraft((d) => ({ ...d, secret: "" }));
-      }
-      const next = await unwrap(commands.saveConnection(connectionFrom(draft)));
+      const next = draft.kind === "backend" ? await saveBackend() : await saveWithKey();
       setSaved(true);
       onSaved(next);
     } catch (e) {
@@ -126,28 +99,78 @@ export function ConnectionForm({
     }
   };
 
-  const removeSecret = async () => {
+  /** The key goes first: if the keychain is unavailable, nothing half-configured remains. */
+  const saveWithKey = async (): Promise<Settings> => {
+    if (draft.secret.trim()) {
+      setKeyStatus(await unwrap(commands.saveSecret("openai_api_key", draft.secret)));
+      setDraft((d) => ({ ...d, secret: "" }));
+    }
+    return unwrap(commands.saveConnection(connectionFrom(draft)));
+  };
+
+  /**
+   * A pasted token goes to the keychain first, like a key. Signing in with a password asks
+   * the backend at the saved URL, so the connection is saved before it.
+   */
+  const saveBackend = async (): Promise<Settings> => {
+    const credentials = backendCredentials(draft);
+    if (credentials.kind === "token") {
+      await unwrap(commands.backendPasteToken(credentials.token));
+      setDraft((d) => ({ ...d, token: "" }));
+    }
+    const next = await unwrap(commands.saveConnection(connectionFrom(draft)));
+    if (credentials.kind === "password") {
+      try {
+        await unwrap(commands.backendSignIn(credentials.email, credentials.password));
+      } catch (e) {
+        setDraft((d) => ({ ...d, password: "" }));
+        onPartlySaved?.(next);
+        throw e;
+      }
+      setDraft((d) => ({ ...d, password: "" }));
+    }
+    if (credentials.kind !== "keep") {
+      // What the keychain now holds, as the core reads it.
+      setBackendStatus(await unwrap(commands.backendStatus()));
+      setDraft((d) => ({ ...d, signInAgain: false, email: "", token: "" }));
+    }
+    return next;
+  };
+
+  const removeKey = async () => {
     setError(null);
     try {
-      setStatus(await unwrap(commands.clearSecret(slot)));
+      setKeyStatus(await unwrap(commands.clearSecret("openai_api_key")));
     } catch (e) {
       setError(asAppError(e));
     }
   };
 
-  const secretLabel = draft.kind === "backend" ? "Backend token" : "OpenAI API key";
+  const signOut = async () => {
+    setError(null);
+    setSigningOut(true);
+    try {
+      await unwrap(commands.backendSignOut());
+      setBackendStatus(await unwrap(commands.backendStatus()));
+    } catch (e) {
+      setError(asAppError(e));
+    } finally {
+      setSigningOut(false);
+    }
+  };
 
   return (
     <form className="stack" onSubmit={(e) => void submit(e)} aria-label="Connection">
       <fieldset className="choices">
         <legend>How should the assistant connect?</legend>
-        <Choice kind="local" current={draft.kind} onPick={(kind) => { update({ kind }); }}
+        <Choice name="connection-kind" value="local" current={draft.kind} onPick={(kind) => { update({ kind }); }}
           title="Local (recommended)"
           detail="This app runs the assistant with your OpenAI key, or any OpenAI-compatible server." />
-        <Choice kind="backend" current={draft.kind} onPick={(kind) => { update({ kind }); }}
+        <Choice name="connection-kind" value="backend" current={draft.kind} onPick={(kind) => { update({ kind }); }}
           title="Team backend"
-          detail="Your team's Todo backend. Paste a token now; email sign-in is coming." />
-        <Choice kind="hosted_workflow" current={draft.kind} onPick={(kind) => { update({ kind }); }}
+          detail="Your team's Todo backend: sign in, and your tasks sync across your devices." />
+        <Choice name="connection-kind" value="hosted_workflow" current={draft.kind}
+          onPick={(kind) => { update({ kind }); }}
           title="Hosted workflow (legacy)"
           detail={`An Agent Builder workflow hosted by OpenAI, until ${HOSTED_WORKFLOWS_END}.`} />
       </fieldset>
@@ -180,11 +203,26 @@ export function ConnectionForm({
         </>
       )}
       {draft.kind === "backend" && (
-        <label>
-          Backend URL
-          <input type="url" value={draft.backendUrl} required placeholder="https://todo.example.com"
-            onChange={(e) => { update({ backendUrl: e.target.value }); }} />
-        </label>
+        <>
+          <label>
+            Backend URL
+            <input type="url" name="backend-url" value={draft.backendUrl} required placeholder="https://todo.example.com"
+              onChange={(e) => { update({ backendUrl: e.target.value }); }} />
+          </label>
+          <fieldset className="choices compact">
+            <legend>Chat</legend>
+            <Choice name="backend-chat" value="chatkit_endpoint" current={draft.backendChat}
+              onPick={(backendChat) => { update({ backendChat }); }}
+              title="The backend serves chat"
+              detail="The backend runs the assistant; this app passes your chat to it, signed in as you." />
+            <Choice name="backend-chat" value="session_endpoint" current={draft.backendChat}
+              onPick={(backendChat) => { update({ backendChat }); }}
+              title="The backend starts OpenAI chat sessions"
+              detail="The chat runs at OpenAI; the backend hands this app a short-lived session for it." />
+          </fieldset>
+          <BackendSignIn draft={draft} status={backendStatus} unreachable={unreachable === "backend"}
+            onChange={update} onSignOut={() => void signOut()} signingOut={signingOut} />
+        </>
       )}
       {draft.kind === "hosted_workflow" && (
         <label>
@@ -194,34 +232,38 @@ export function ConnectionForm({
         </label>
       )}
 
-      <label>
-        {secretLabel}
-        <input type="password" autoComplete="off" spellCheck={false} value={draft.secret}
-          placeholder={status?.is_set ? "Leave empty to keep the saved one" : "Stored in your system keychain"}
-          onChange={(e) => { update({ secret: e.target.value }); }} />
-      </label>
-      <p className="muted small" data-testid="secret-status">
-        {status === null
-          ? unreachableSlot === slot
-            ? "The system keychain can't be reached; see the message below."
-            : "Checking the keychain…"
-          : status.is_set
-            ? `Saved in the system keychain, ending in ••••${status.last_four ?? ""}.`
-            : "No key saved yet. It will be kept in your system keychain, never in a file."}
-        {status?.is_set && (
-          <>
-            {" "}
-            <button type="button" className="link" onClick={() => void removeSecret()}>
-              Remove
-            </button>
-          </>
-        )}
-      </p>
+      {draft.kind !== "backend" && (
+        <>
+          <label>
+            OpenAI API key
+            <input type="password" autoComplete="off" spellCheck={false} value={draft.secret}
+              placeholder={keyStatus?.is_set ? "Leave empty to keep the saved one" : "Stored in your system keychain"}
+              onChange={(e) => { update({ secret: e.target.value }); }} />
+          </label>
+          <p className="muted small" data-testid="secret-status">
+            {keyStatus === null
+              ? unreachable === "openai_api_key"
+                ? "The system keychain can't be reached; see the message below."
+                : "Checking the keychain…"
+              : keyStatus.is_set
+                ? `Saved in the system keychain, ending in ••••${keyStatus.last_four ?? ""}.`
+                : "No key saved yet. It will be kept in your system keychain, never in a file."}
+            {keyStatus?.is_set && (
+              <>
+                {" "}
+                <button type="button" className="link" onClick={() => void removeKey()}>
+                  Remove
+                </button>
+              </>
+            )}
+          </p>
+        </>
+      )}
 
       {error && <ErrorBanner error={error} onDismiss={() => { setError(null); }} />}
       <div className="row">
         <button type="submit" className="primary" disabled={saving}>
-          {saving ? "Saving…" : submitLabel}
+          {saving ? (draft.kind === "backend" && backendCredentials(draft).kind !== "keep" ? "Signing in…" : "Saving…") : submitLabel}
         </button>
         {saved && <span className="muted" role="status">Saved.</span>}
       </div>
@@ -229,17 +271,18 @@ export function ConnectionForm({
   );
 }
 
-function Choice({ kind, current, onPick, title, detail }: {
-  kind: Kind;
-  current: Kind;
-  onPick: (kind: Kind) => void;
+function Choice<T extends Kind | BackendChat>({ name, value, current, onPick, title, detail }: {
+  name: string;
+  value: T;
+  current: T;
+  onPick: (value: T) => void;
   title: string;
   detail: string;
 }) {
   return (
-    <label className={`choice ${kind === current ? "selected" : ""}`}>
-      <input type="radio" name="connection-kind" value={kind} checked={kind === current}
-        onChange={() => { onPick(kind); }} />
+    <label className={`choice ${value === current ? "selected" : ""}`}>
+      <input type="radio" name={name} value={value} checked={value === current}
+        onChange={() => { onPick(value); }} />
       <span>
         <strong>{title}</strong>
         <span className="muted small">{detail}</span>

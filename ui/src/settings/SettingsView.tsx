@@ -27,7 +27,7 @@ export function SettingsView({ settings, onSaved }: { settings: Settings; onSave
       <div className="card wide">
         <h1>Settings</h1>
         <h2>Connection</h2>
-        <ConnectionForm settings={settings} submitLabel="Save" onSaved={onSaved} />
+        <ConnectionForm settings={settings} submitLabel="Save" onSaved={onSaved} onPartlySaved={onSaved} />
       </div>
       <div className="card wide">
         <h2>Chat</h2>

@@ -33,6 +33,8 @@ type RowProps = {
   index: number;
   top: number;
   selected: boolean;
+  /** The task has changes the backend does not have yet. */
+  pending: boolean;
   /** Which date the meta column shows. */
   showUpdated: boolean;
   /** `Date.toDateString()` of today, to show today's times rather than dates. */
@@ -49,6 +51,7 @@ export function TaskRow({
   index,
   top,
   selected,
+  pending,
   showUpdated,
   today,
   onPointerDown,
@@ -95,6 +98,12 @@ export function TaskRow({
         className="task-meta"
         title={`Created ${formatDate(task.created_at, dateTimeFormat)}\nUpdated ${formatDate(task.updated_at, dateTimeFormat)}`}
       >
+        {pending && (
+          <span className="pending-mark" title="This change has not reached the backend yet">
+            <CloudUpIcon />
+            waiting to sync
+          </span>
+        )}
         {shortWhen(when, today)}
       </div>
       <div role="gridcell" className="task-actions">
@@ -177,6 +186,15 @@ export function TaskEditorRow({ task, index, top, draft, saving, onChange, onSav
         </button>
       </div>
     </div>
+  );
+}
+
+function CloudUpIcon() {
+  return (
+    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+      <path d="M4.5 12.5H4a3 3 0 0 1-.4-6A4.5 4.5 0 0 1 12.3 6 3.2 3.2 0 0 1 12 12.5h-.5M8 13.5V8.5M6 10.3l2-2 2 2"
+        fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
   );
 }
 

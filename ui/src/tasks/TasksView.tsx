@@ -13,6 +13,9 @@ import { commands } from "../bindings";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
 import { useOnline } from "../shared/useOnline";
+import { ConflictPanel } from "../sync/ConflictPanel";
+import { SyncBar } from "../sync/SyncBar";
+import type { SyncView } from "../sync/useSyncStatus";
 import { isTyping } from "./keys";
 import { queryTasks, admits, matchesSearch, searchTerms, SORT_LABELS, type SortOrder, type StatusFilter } from "./taskQuery";
 import { ROW_HEIGHT, rowId, TaskEditorRow, TaskRow, type Draft } from "./TaskRow";
@@ -27,11 +30,27 @@ const FILTERS: { value: StatusFilter; label: string }[] = [
   { value: "completed", label: "Completed" },
 ];
 
+const noop = () => {
+  /* nowhere to go */
+};
+
 /** Rows PageUp/PageDown move by. */
 const PAGE = 10;
 
-/** Review and edit tasks; works entirely from the local store, online or not. */
-export function TasksView({ list }: { list: TaskList }) {
+/**
+ * Review and edit tasks; works entirely from the local store, online or not. With a
+ * backend, `sync` says what has reached it and what has not.
+ */
+export function TasksView({
+  list,
+  sync,
+  onOpenSettings,
+}: {
+  list: TaskList;
+  sync?: SyncView | undefined;
+  /** For sync problems only Settings can fix (sign in again). */
+  onOpenSettings?: (() => void) | undefined;
+}) {
   const { put, drop } = list;
   const online = useOnline();
   const [filter, setFilter] = useState<StatusFilter>("all");
@@ -240,8 +259,18 @@ export function TasksView({ list }: { list: TaskList }) {
     <section className="pane tasks-pane" aria-label="Tasks">
       <header className="tasks-header">
         <h1>Tasks</h1>
-        {!online && <span className="muted small">Offline: changes are saved on this computer.</span>}
+        {!online && !sync?.status?.backend && (
+          <span className="muted small">Offline: changes are saved on this computer.</span>
+        )}
       </header>
+      {sync && <SyncBar sync={sync} onOpenSettings={onOpenSettings ?? noop} />}
+      {sync && (
+        <ConflictPanel
+          conflicts={sync.conflicts}
+          titleOf={(id) => list.tasks?.find((t) => t.id === id)?.title ?? null}
+          onDismiss={sync.dismissConflicts}
+        />
+      )}
 
       <form
         className="add-task"
@@ -381,6 +410,7 @@ export function TasksView({ list }: { list: TaskList }) {
                 index={index}
                 top={top}
                 selected={index === selectedIndex}
+                pending={sync?.pendingIds.has(task.id) ?? false}
                 showUpdated={sort === "updated"}
                 today={today}
                 onPointerDown={(i) => {
