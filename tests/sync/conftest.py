@@ -26,6 +26,7 @@ def backend():
     b = FakeBackend().start()
     yield b
     b.close()
+    assert not b.problems, "the fake backend failed while handling requests:\n" + "\n".join(b.problems)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@
     backend.mode = "error500" | "revoked"    # every request answered 500, or 401
     backend.fault = fn                       # per request: None or a Fault (see `Fault`)
     backend.close()
+    backend.problems                         # exceptions raised while handling (must stay empty)
 
 The contract (every route needs `Authorization: Bearer <token>`; tokens map to user ids):
 - `GET    /api/{user_id}/tasks`                 -> 200 [task, ...]
@@ -60,6 +61,7 @@ import re
 import socket
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional
@@ -272,6 +274,7 @@ class FakeBackend:
         self.after_apply: list[Callable[[Recorded], None]] = []
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
+        self.problems: list[str] = []  # exceptions while handling (the fixture fails on any)
         self._idle = threading.Condition(threading.Lock())
         self._in_flight = 0
         self._tasks: dict[int, dict[str, Any]] = {}  # id -> stored task (datetimes inside)
@@ -455,6 +458,9 @@ class FakeBackend:
             self._in_flight += 1
         try:
             self._handle_one(h)
+        except Exception as e:  # a bug in the fake or in a test's hook: recorded, not hidden
+            self.problems.append(f"{h.command} {h.path}: {type(e).__name__}: {e}\n{traceback.format_exc()}")
+            h.drop()
         finally:
             with self._idle:
                 self._in_flight -= 1

@@ -707,6 +707,7 @@ def test_naive_timestamps_and_delete_answered_200(cli):
         cli.delete(a["id"])
         synced_ok(cli, backend)
         assert sorted(server_by_title(backend)) == ["B", "C"]
+    assert not backend.problems, backend.problems
 
 
 def test_requests_carry_the_token_and_json(alice, backend):
