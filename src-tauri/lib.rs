@@ -257,7 +257,10 @@ mod tests {
             .map(str::to_string)
             .collect();
         declared.sort();
-        assert_eq!(registered, declared, "ipc_builder() vs build.rs APP_COMMANDS");
+        assert_eq!(
+            registered, declared,
+            "ipc_builder() vs build.rs APP_COMMANDS"
+        );
 
         let capability: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(root.join("src-tauri/capabilities/main.json")).unwrap(),
@@ -271,7 +274,10 @@ mod tests {
             .map(|p| p.replace('-', "_"))
             .collect();
         granted.sort();
-        assert_eq!(registered, granted, "ipc_builder() vs capabilities/main.json");
+        assert_eq!(
+            registered, granted,
+            "ipc_builder() vs capabilities/main.json"
+        );
     }
 
     #[test]
