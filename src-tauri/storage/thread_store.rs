@@ -194,6 +194,20 @@ impl FileThreadStore {
             .ok_or_else(|| not_found("thread", thread_id))
     }
 
+    /// Writes a new thread's file, then names it in the (in-memory) index.
+    fn create_file(&self, index: &mut Index, thread: &ThreadMetadata) -> AppResult<u64> {
+        let seq = index.next_seq;
+        let doc = ThreadDoc {
+            schema_version: THREAD_SCHEMA_VERSION,
+            seq,
+            thread: thread.clone(),
+            items: Vec::new(),
+        };
+        self.docs.write(&thread.id, &encode(&doc)?)?;
+        index.insert(seq, thread.clone());
+        Ok(seq)
+    }
+
     /// Reads a thread's document, changes its items, and writes it back.
     fn edit_items(
         &self,
@@ -219,15 +233,7 @@ impl FileThreadStore {
                     thread.id
                 )));
             }
-            let seq = index.next_seq;
-            let doc = ThreadDoc {
-                schema_version: THREAD_SCHEMA_VERSION,
-                seq,
-                thread: thread.clone(),
-                items: Vec::new(),
-            };
-            self.docs.write(&thread.id, &encode(&doc)?)?;
-            index.insert(seq, thread.clone());
+            self.create_file(&mut index, thread)?;
         }
         self.docs.write(INDEX, &encode(&index.to_doc())?)
     }
@@ -257,15 +263,7 @@ impl ThreadStore for FileThreadStore {
                 self.docs.write(&thread.id, &encode(&doc)?)
             }
             None => {
-                let seq = index.next_seq;
-                let doc = ThreadDoc {
-                    schema_version: THREAD_SCHEMA_VERSION,
-                    seq,
-                    thread: thread.clone(),
-                    items: Vec::new(),
-                };
-                self.docs.write(&thread.id, &encode(&doc)?)?;
-                index.insert(seq, thread.clone());
+                let seq = self.create_file(&mut index, thread)?;
                 let written = self.docs.write(INDEX, &encode(&index.to_doc())?);
                 if written.is_err() {
                     index.seq_of.remove(&thread.id);

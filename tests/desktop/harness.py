@@ -176,3 +176,12 @@ class WebDriver:
 
 def have(*tools: str) -> bool:
     return all(shutil.which(t) for t in tools)
+
+
+def complete_local_onboarding(driver: WebDriver, key: str) -> None:
+    """Onboards the way a person does: the Local connection, an API key, Continue."""
+    wait_for(lambda: "Welcome to Todo Assistant" in driver.text(), 60, "the onboarding screen")
+    driver.type("input[type=password]", key)
+    driver.click("button[type=submit]")
+    wait_for(lambda: driver.script("return document.querySelector('nav.sidebar') !== null"), 30,
+             "the main view after onboarding")

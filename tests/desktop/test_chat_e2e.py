@@ -9,7 +9,7 @@ import time
 
 from pathlib import Path
 
-from harness import ARTIFACTS, ROOT, WebDriver, app_binary, app_environment, wait_for
+from harness import ARTIFACTS, ROOT, WebDriver, app_binary, app_environment, wait_for, complete_local_onboarding
 
 KEY = "sk-test-ChatE2E-4kP2"
 STANDIN = (ROOT / "tests" / "e2e" / "chatkit-standin.js").read_text()
@@ -67,11 +67,7 @@ def test_chat_streams_remembers_its_thread_and_reopens_it(xvfb, tmp_path):
     env = chat_environment(tmp_path, xvfb.display)
     driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
     try:
-        wait_for(lambda: "Welcome to Todo Assistant" in driver.text(), 60, "the onboarding screen")
-        driver.type("input[type=password]", KEY)
-        driver.click("button[type=submit]")
-        wait_for(lambda: driver.script("return document.querySelector('nav.sidebar') !== null"), 30,
-                 "the main view after onboarding")
+        complete_local_onboarding(driver, KEY)
 
         # Without a client secret the core refuses every ChatKit request.
         refused = driver.call(

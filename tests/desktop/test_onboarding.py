@@ -4,7 +4,7 @@ Secret Service and nowhere else, and a missing keychain is reported with its cod
 import json
 import subprocess
 
-from harness import APP_IDENTIFIER, ARTIFACTS, WebDriver, app_binary, app_environment, wait_for
+from harness import APP_IDENTIFIER, ARTIFACTS, WebDriver, app_binary, app_environment, wait_for, complete_local_onboarding
 
 KEY = "sk-test-OnboardingE2E-7Qz9"
 
@@ -25,11 +25,7 @@ def test_key_saved_in_onboarding_is_in_the_keychain_only(xvfb, tmp_path):
     env = app_environment(tmp_path, xvfb.display)
     driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
     try:
-        wait_for(lambda: "Welcome to Todo Assistant" in driver.text(), 60, "the onboarding screen")
-        driver.type("input[type=password]", KEY)
-        driver.click("button[type=submit]")
-        wait_for(lambda: driver.script("return document.querySelector('nav.sidebar') !== null"), 30,
-                 "the main view after onboarding")
+        complete_local_onboarding(driver, KEY)
 
         found = secret_tool_lookup(env)
         assert f"secret = {KEY}" in found, found

@@ -5,7 +5,7 @@ task and the change reaches the store, and Delete can be undone."""
 import json
 import subprocess
 
-from harness import APP_IDENTIFIER, WebDriver, app_binary, app_environment, wait_for
+from harness import APP_IDENTIFIER, WebDriver, app_binary, app_environment, wait_for, complete_local_onboarding
 
 KEY = "sk-test-TasksView-3mQ8"
 COUNT = 300
@@ -56,11 +56,7 @@ def test_tasks_view_virtualizes_and_works_from_the_keyboard(xvfb, tmp_path):
     env = app_environment(tmp_path, xvfb.display)
     driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
     try:
-        wait_for(lambda: "Welcome to Todo Assistant" in driver.text(), 60, "the onboarding screen")
-        driver.type("input[type=password]", KEY)
-        driver.click("button[type=submit]")
-        wait_for(lambda: driver.script("return document.querySelector('nav.sidebar') !== null"), 30,
-                 "the main view after onboarding")
+        complete_local_onboarding(driver, KEY)
 
         for n in range(COUNT):
             title, description = task_fields(n)
