@@ -118,12 +118,16 @@ fn start_sync(
 ) -> Arc<tasks::sync_runner::SyncRunner> {
     use tauri_specta::Event;
     let runner = tasks::sync_runner::SyncRunner::new(store);
-    let target = move || {
-        let settings = settings_docs
-            .read(SETTINGS_DOC)?
-            .map(|doc| broker::connection::Settings::from_entries(&doc))
-            .unwrap_or_default();
-        state::backend_sync_target(&settings, &keychain)
+    let target = move || -> futures_util::future::BoxFuture<'static, _> {
+        let settings_docs = settings_docs.clone();
+        let keychain = keychain.clone();
+        Box::pin(async move {
+            let settings = settings_docs
+                .read(SETTINGS_DOC)?
+                .map(|doc| broker::connection::Settings::from_entries(&doc))
+                .unwrap_or_default();
+            state::backend_sync_target(&settings, &keychain).await
+        })
     };
     let app = app.clone();
     let report = move |status| {

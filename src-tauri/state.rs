@@ -120,7 +120,7 @@ impl AppState {
 }
 
 /// Where tasks sync: the Backend connection's URL, the user its token names, and the token.
-pub fn backend_sync_target(
+pub async fn backend_sync_target(
     settings: &Settings,
     keychain: &OsKeychain,
 ) -> AppResult<
@@ -132,20 +132,16 @@ pub fn backend_sync_target(
     let Some(Connection::Backend(backend)) = &settings.connection else {
         return Ok(None);
     };
-    let token = keychain.read(SecretSlot::BackendToken)?.ok_or_else(|| {
+    // Renewed first when it is about to expire, like the token chat uses.
+    let (token, info) = crate::broker::backend::BackendAuth::new(keychain.clone())
+        .current_token(&backend.url)
+        .await?;
+    let user_id = info.user_id.ok_or_else(|| {
         AppError::new(
             ErrorCode::InvalidInput,
-            "Sign in to the backend (or paste a token) in Settings to sync tasks.",
+            "The backend token does not say which user it belongs to; sign in again in Settings.",
         )
     })?;
-    let user_id = crate::broker::backend_token::read_claims(token.expose())
-        .and_then(|claims| claims.user_id)
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::InvalidInput,
-                "The backend token does not say which user it belongs to; sign in again in Settings.",
-            )
-        })?;
     Ok(Some((
         crate::tasks::sync_state::SyncTarget {
             backend_url: backend.url.clone(),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use crate::broker::secret::SecretString;
-use crate::error::AppResult;
+use crate::error::{AppResult, ErrorCode};
 use crate::tasks::store::TaskStore;
 use crate::tasks::sync::{sync_once, BackendClient, SyncPhase};
 use crate::tasks::sync_state::{Conflict, SyncTarget};
@@ -35,8 +35,13 @@ pub struct SyncStatus {
 }
 
 /// Where to sync right now: the backend and its token, or `None` on a local connection.
-pub type TargetSource =
-    Arc<dyn Fn() -> AppResult<Option<(SyncTarget, SecretString)>> + Send + Sync>;
+pub type TargetSource = Arc<
+    dyn Fn() -> futures_util::future::BoxFuture<
+            'static,
+            AppResult<Option<(SyncTarget, SecretString)>>,
+        > + Send
+        + Sync,
+>;
 
 pub struct SyncRunner {
     store: Arc<TaskStore>,
@@ -88,7 +93,7 @@ impl SyncRunner {
     ) {
         let mut changes = self.store.subscribe();
         loop {
-            match target() {
+            match target().await {
                 Ok(Some((target, token))) => {
                     if self.store.snapshot().sync.target.as_ref() != Some(&target) {
                         if let Err(e) = self.store.connect(target.clone()) {
@@ -96,21 +101,26 @@ impl SyncRunner {
                         }
                     }
                     report(self.status(true, true));
-                    let outcome = match BackendClient::new(target, token) {
-                        Ok(client) => sync_once(&self.store, &client).await,
-                        Err(e) => {
-                            *self.last.lock().unwrap() = (Some(SyncPhase::Error), Some(e.message));
-                            report(self.status(true, false));
-                            continue;
+                    let last = match BackendClient::new(target, token) {
+                        Ok(client) => {
+                            let outcome = sync_once(&self.store, &client).await;
+                            tracing::info!(state = ?outcome.state, pushed = outcome.pushed, pulled = outcome.pulled, "synced");
+                            (Some(outcome.state), outcome.message)
                         }
+                        Err(e) => (Some(SyncPhase::Error), Some(e.message)),
                     };
-                    tracing::info!(state = ?outcome.state, pushed = outcome.pushed, pulled = outcome.pulled, "synced");
-                    *self.last.lock().unwrap() = (Some(outcome.state), outcome.message);
+                    *self.last.lock().unwrap() = last;
                     report(self.status(true, false));
                 }
                 Ok(None) => report(self.status(false, false)),
                 Err(e) => {
-                    *self.last.lock().unwrap() = (Some(SyncPhase::Error), Some(e.message));
+                    // No token, or one the backend refused to renew: ask to sign in.
+                    let phase = if e.code == ErrorCode::SignInRequired {
+                        SyncPhase::SignInRequired
+                    } else {
+                        SyncPhase::Error
+                    };
+                    *self.last.lock().unwrap() = (Some(phase), Some(e.message));
                     report(self.status(true, false));
                 }
             }
