@@ -1,3 +1,4 @@
+import { ErrorBanner } from "../shared/ErrorBanner";
 import { needsSettings, type AssistantError } from "./assistantErrors";
 
 /** An assistant failure above the chat, with the way to fix it when there is one. */
@@ -10,24 +11,7 @@ export function AssistantErrorBanner({
   onOpenSettings?: (() => void) | undefined;
   onDismiss: () => void;
 }) {
-  return (
-    <div className="banner banner-error" role="alert">
-      <div>
-        <p>{error.message}</p>
-        <p className="muted small">
-          Error code: <code>{error.code}</code>
-        </p>
-      </div>
-      <div className="banner-actions">
-        {needsSettings(error.code) && onOpenSettings && (
-          <button type="button" className="primary" onClick={onOpenSettings}>
-            Open Settings
-          </button>
-        )}
-        <button type="button" className="ghost" aria-label="Dismiss" onClick={onDismiss}>
-          ×
-        </button>
-      </div>
-    </div>
-  );
+  const action =
+    needsSettings(error.code) && onOpenSettings ? { label: "Open Settings", onClick: onOpenSettings } : undefined;
+  return <ErrorBanner error={error} action={action} onDismiss={onDismiss} />;
 }

@@ -1,3 +1,4 @@
+import { ErrorBanner } from "../shared/ErrorBanner";
 import type { ExplainedError } from "./connectionErrors";
 
 /** Chat could not reach its server: the core's message, what it means, and the fix. */
@@ -10,25 +11,9 @@ export function ConnectionErrorBanner({
   onOpenSettings?: (() => void) | undefined;
   onDismiss: () => void;
 }) {
-  return (
-    <div className="banner banner-error" role="alert">
-      <div>
-        <p>{error.message}</p>
-        {error.hint && <p className="small">{error.hint}</p>}
-        <p className="muted small">
-          Error code: <code>{error.code}</code>
-        </p>
-      </div>
-      <div className="banner-actions">
-        {error.fix && onOpenSettings && (
-          <button type="button" className="primary" onClick={onOpenSettings}>
-            {error.fix === "sign_in" ? "Sign in again" : "Open Settings"}
-          </button>
-        )}
-        <button type="button" className="ghost" aria-label="Dismiss" onClick={onDismiss}>
-          ×
-        </button>
-      </div>
-    </div>
-  );
+  const action =
+    error.fix && onOpenSettings
+      ? { label: error.fix === "sign_in" ? "Sign in again" : "Open Settings", onClick: onOpenSettings }
+      : undefined;
+  return <ErrorBanner error={error} hint={error.hint} action={action} onDismiss={onDismiss} />;
 }
