@@ -355,7 +355,7 @@ pub fn run(args: &[String]) -> AppResult<Value> {
                         "Set {BACKEND_TOKEN_ENV} to the backend token."
                     ))
                 })?;
-            let client = BackendClient::new(target, SecretString::new(token))?;
+            let client = BackendClient::new(target, SecretString::new(token));
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()

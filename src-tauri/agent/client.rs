@@ -169,19 +169,6 @@ fn error_detail(status: StatusCode, body: &str) -> String {
     }
 }
 
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let value = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?;
-    value
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .map(|secs| Duration::from_secs_f64(secs.max(0.0)))
-}
-
 impl ModelClient {
     pub fn new(policy: RetryPolicy) -> AppResult<Self> {
         // reqwest honours HTTP(S)_PROXY / NO_PROXY from the environment by default.
@@ -265,7 +252,7 @@ impl ModelClient {
         };
         let status = response.status();
         if !status.is_success() {
-            let asked_wait = retry_after(&response);
+            let asked_wait = crate::broker::http::retry_after(response.headers());
             let body = tokio::time::timeout(idle, response.text())
                 .await
                 .ok()

@@ -23,7 +23,7 @@ pub fn function_call_output(call_id: &str, output: &str) -> Value {
 }
 
 /// The input entries one stored item stands for (none for display-only items).
-fn entries(item: &ThreadItem) -> Vec<Value> {
+pub fn entries(item: &ThreadItem) -> Vec<Value> {
     match &item.kind {
         ItemKind::UserMessage {
             content,

@@ -11,7 +11,9 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use crate::agent::client::{ModelClient, ModelConfig, ModelFailure};
-use crate::agent::input::{function_call, function_call_output, model_input, tool_run_record};
+use crate::agent::input::{
+    entries, function_call, function_call_output, model_input, tool_run_record,
+};
 use crate::chatkit::responder::{AssistantMessageWriter, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::MAX_PAGE_SIZE;
 use crate::chatkit::types::{
@@ -96,7 +98,7 @@ impl Agent {
                 "response.output_item.done" => match event["item"]["type"].as_str() {
                     Some("message") => {
                         if let Some(done) = writer.take() {
-                            said.extend(assistant_entry(&done.finish(sink).await?));
+                            said.extend(entries(&done.finish(sink).await?));
                         }
                     }
                     Some("function_call") => {
@@ -112,7 +114,7 @@ impl Agent {
                 },
                 "response.completed" => {
                     if let Some(done) = writer.take() {
-                        said.extend(assistant_entry(&done.finish(sink).await?));
+                        said.extend(entries(&done.finish(sink).await?));
                     }
                     return Ok((said, calls));
                 }
@@ -250,17 +252,6 @@ impl Responder for Agent {
             }
         }
         Ok(())
-    }
-}
-
-/// A finished assistant message as model input.
-fn assistant_entry(item: &ThreadItem) -> Option<Value> {
-    match &item.kind {
-        ItemKind::AssistantMessage { content } => {
-            let text: String = content.iter().map(|part| part.text.as_str()).collect();
-            (!text.trim().is_empty()).then(|| json!({"role": "assistant", "content": text}))
-        }
-        _ => None,
     }
 }
 

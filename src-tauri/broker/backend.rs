@@ -213,10 +213,9 @@ impl BackendAuth {
 }
 
 /// Client secrets from the backend's `/api/chatkit/session` (and `/refresh` when it has one).
-#[derive(Default)]
 pub struct SessionSecrets {
     cached: Mutex<Option<ClientSecret>>,
-    http: Option<reqwest::Client>,
+    http: reqwest::Client,
     /// HTTP requests made so far (for diagnostics and tests of the sharing).
     requests: std::sync::atomic::AtomicUsize,
 }
@@ -247,11 +246,17 @@ pub fn parse_session(body: &str) -> Option<ClientSecret> {
     })
 }
 
+impl Default for SessionSecrets {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl SessionSecrets {
     pub fn new() -> Self {
         Self {
             cached: Mutex::new(None),
-            http: Some(http::client()),
+            http: http::client(),
             requests: Default::default(),
         }
     }
@@ -271,7 +276,7 @@ impl SessionSecrets {
                 return Ok(secret.clone());
             }
         }
-        let http = self.http.clone().unwrap_or_else(http::client);
+        let http = &self.http;
         let mut fresh = None;
         if let Some(old) = cached.as_ref() {
             let url = join(backend, "/api/chatkit/refresh");

@@ -54,12 +54,8 @@ pub async fn send_with_retry(make: impl Fn() -> reqwest::RequestBuilder) -> Resu
                         body,
                     });
                 }
-                if let Some(asked) = headers
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<f64>().ok())
-                {
-                    wait = Duration::from_secs_f64(asked.clamp(0.0, 20.0));
+                if let Some(asked) = retry_after(&headers) {
+                    wait = asked.min(Duration::from_secs(20));
                 }
             }
             Err(e) => last_network = describe(e),
@@ -69,6 +65,18 @@ pub async fn send_with_retry(make: impl Fn() -> reqwest::RequestBuilder) -> Resu
         }
     }
     Err(last_network)
+}
+
+/// How long a `Retry-After: <seconds>` header asks to wait.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()?;
+    Some(Duration::from_secs_f64(seconds.max(0.0)))
 }
 
 /// A network error with its causes ("error sending request: … Connection refused"), without

@@ -21,10 +21,6 @@ impl ChatKitGateway {
         &self.secrets
     }
 
-    pub fn server(&self) -> &ChatKitServer {
-        &self.server
-    }
-
     pub async fn call(
         &self,
         client_secret: Option<&str>,

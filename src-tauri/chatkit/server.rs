@@ -66,10 +66,6 @@ impl ChatKitServer {
         Self { store, responder }
     }
 
-    pub fn store(&self) -> &Arc<dyn ThreadStore> {
-        &self.store
-    }
-
     /// Handles one request body. The caller has already checked the client secret.
     pub async fn handle(&self, body: &[u8]) -> AppResult<ChatKitResponse> {
         let request: ChatKitRequest = serde_json::from_slice(body).map_err(|e| {

@@ -136,14 +136,6 @@ impl TaskStore {
         })
     }
 
-    /// Local only again: the outbox is dropped (the tasks stay).
-    pub fn disconnect(&self) -> AppResult<()> {
-        self.transact(|inner| {
-            inner.sync = Default::default();
-            Ok(())
-        })
-    }
-
     /// A consistent copy of the tasks and their sync state.
     pub fn snapshot(&self) -> Inner {
         self.inner.lock().unwrap().clone()

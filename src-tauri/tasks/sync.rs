@@ -8,7 +8,6 @@
 //! (the conflict is recorded for the user); a field changed only here wins.
 
 use std::collections::{BTreeMap, HashSet};
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,7 @@ use serde_json::{json, Value};
 use crate::broker::secret::SecretString;
 use crate::chatkit::store::new_id;
 use crate::chatkit::types::now;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::tasks::model::Task;
 use crate::tasks::store::TaskStore;
 use crate::tasks::sync_state::{Conflict, Field, OutboxOp, ServerFields, SyncTarget};
@@ -96,17 +95,12 @@ pub struct BackendClient {
 }
 
 impl BackendClient {
-    pub fn new(target: SyncTarget, token: SecretString) -> AppResult<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| AppError::internal(format!("no HTTP client: {e}")))?;
-        Ok(Self {
-            http,
+    pub fn new(target: SyncTarget, token: SecretString) -> Self {
+        Self {
+            http: crate::broker::http::client(),
             target,
             token,
-        })
+        }
     }
 
     fn url(&self, tail: &str) -> String {
@@ -251,10 +245,6 @@ fn conflict(task_id: &str, field: Field, local: Value, server: Value, message: &
         server_value: server,
         message: message.into(),
     }
-}
-
-fn field_of(fields: &ServerFields, field: Field) -> Value {
-    fields.get(field)
 }
 
 fn set_field(fields: &mut ServerFields, field: Field, value: &ServerFields) {
@@ -468,16 +458,15 @@ async fn push_one(
                 let ours_before = queued
                     .attempt
                     .as_ref()
-                    .is_some_and(|sent| field_of(sent, *field) == field_of(&theirs, *field));
-                let changed_there =
-                    field_of(&theirs, *field) != field_of(&base, *field) && !ours_before;
-                let differs = field_of(&theirs, *field) != field_of(&ours, *field);
+                    .is_some_and(|sent| sent.get(*field) == theirs.get(*field));
+                let changed_there = theirs.get(*field) != base.get(*field) && !ours_before;
+                let differs = theirs.get(*field) != ours.get(*field);
                 if changed_there && differs {
                     conflicts.push(conflict(
                         local_id,
                         *field,
-                        field_of(&ours, *field),
-                        field_of(&theirs, *field),
+                        ours.get(*field),
+                        theirs.get(*field),
                         "Changed on another device too; the other device's version was kept.",
                     ));
                 } else {
@@ -495,8 +484,8 @@ async fn push_one(
                             conflicts: vec![conflict(
                                 local_id,
                                 fields[0],
-                                field_of(&ours, fields[0]),
-                                field_of(&theirs, fields[0]),
+                                ours.get(fields[0]),
+                                theirs.get(fields[0]),
                                 &format!("The backend rejected this change: {detail}"),
                             )],
                             ..Ack::default()

@@ -101,15 +101,9 @@ impl SyncRunner {
                         }
                     }
                     report(self.status(true, true));
-                    let last = match BackendClient::new(target, token) {
-                        Ok(client) => {
-                            let outcome = sync_once(&self.store, &client).await;
-                            tracing::info!(state = ?outcome.state, pushed = outcome.pushed, pulled = outcome.pulled, "synced");
-                            (Some(outcome.state), outcome.message)
-                        }
-                        Err(e) => (Some(SyncPhase::Error), Some(e.message)),
-                    };
-                    *self.last.lock().unwrap() = last;
+                    let outcome = sync_once(&self.store, &BackendClient::new(target, token)).await;
+                    tracing::info!(state = ?outcome.state, pushed = outcome.pushed, pulled = outcome.pulled, "synced");
+                    *self.last.lock().unwrap() = (Some(outcome.state), outcome.message);
                     report(self.status(true, false));
                 }
                 Ok(None) => report(self.status(false, false)),

@@ -134,7 +134,7 @@ fn main() {
             user_id: "bench".into(),
         };
         store.connect(target.clone()).unwrap();
-        let client = BackendClient::new(target, SecretString::new("bench-token")).unwrap();
+        let client = BackendClient::new(target, SecretString::new("bench-token"));
         // 1,000 tasks on the server, then one queued edit to each (edits to one task
         // coalesce, so distinct tasks make 1,000 distinct ops).
         let ids: Vec<String> = (0..1_000)
