@@ -1,17 +1,12 @@
 //! The Tauri shell: plugins, managed state and the command list. Logic lives in the core
 //! rooms (`broker`, `storage`, …), which tests reach without a window.
 
-pub mod agent;
-pub mod broker;
-pub mod chatkit;
-pub mod cli;
 pub mod commands;
-pub mod error;
-pub mod logging;
-pub mod serve;
+pub mod plugin_store;
 pub mod state;
-pub mod storage;
-pub mod tasks;
+
+// The core's rooms, under the names the shell and its tests have always used.
+pub use todo_assistant_core::{agent, broker, chatkit, cli, error, logging, serve, storage, tasks};
 
 use tauri::{Manager, RunEvent};
 
@@ -19,8 +14,8 @@ use std::sync::Arc;
 
 use crate::broker::keychain::OsKeychain;
 use crate::chatkit::ipc::IpcStreams;
+use crate::plugin_store::PluginDocuments;
 use crate::state::{AppPaths, AppState, SETTINGS_DOC};
-use crate::storage::app_store::PluginDocuments;
 use crate::storage::atomic::Recovery;
 use crate::storage::documents::DocumentStore;
 

@@ -1,41 +1,42 @@
-// No console window on Windows release builds.
+// No console window on Windows release builds; subcommands attach to the one that started them.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use todo_assistant::cli;
+use std::process::ExitCode;
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command: Option<cli::Command> = match args.first().map(String::as_str) {
-        Some("serve") => {
-            if let Err(e) = todo_assistant::serve::run(&args[1..]) {
-                eprintln!("todo-assistant serve: {} ({:?})", e.message, e.code);
-                std::process::exit(2);
-            }
-            return;
-        }
-        Some("tasks") => Some(cli::run),
-        Some("backend") => Some(cli::run_backend),
-        Some("hosted") => Some(cli::run_hosted),
-        _ => None,
+use clap::Parser;
+use todo_assistant::cli::{attach_parent_console, execute, parse, Command};
+
+/// Without a subcommand the app opens its window; each subcommand runs headless.
+#[derive(Parser)]
+#[command(
+    name = "todo-assistant",
+    version,
+    about = "Todo Assistant: manage tasks by talking to an AI assistant. Without a subcommand, opens the app.",
+    propagate_version = true
+)]
+struct AppCli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+fn main() -> ExitCode {
+    // Only when asked for something on the command line: a double-clicked app has no console.
+    if std::env::args_os().len() > 1 {
+        attach_parent_console();
+    }
+    let cli = match parse::<AppCli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
     };
-    match command {
-        Some(run) => match run(&args[1..]) {
-            Ok(serde_json::Value::Null) => {}
-            Ok(output) => println!("{output}"),
-            Err(e) => {
-                println!(
-                    "{}",
-                    serde_json::json!({"code": e.code, "message": e.message})
-                );
-                std::process::exit(2);
-            }
-        },
+    match cli.command {
+        Some(command) => execute(command),
         None => {
             if let Err(message) = todo_assistant::display_available() {
                 eprintln!("todo-assistant: {message}");
-                std::process::exit(2);
+                return ExitCode::from(2);
             }
-            todo_assistant::run()
+            todo_assistant::run();
+            ExitCode::SUCCESS
         }
     }
 }

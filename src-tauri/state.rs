@@ -18,7 +18,7 @@ use crate::chatkit::ipc::IpcStreams;
 use crate::chatkit::responder::Responder;
 use crate::chatkit::server::ChatKitServer;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::app_store::PluginDocuments;
+use crate::plugin_store::PluginDocuments;
 use crate::storage::atomic::Recovery;
 use crate::storage::documents::DocumentStore;
 use crate::storage::thread_store::FileThreadStore;

@@ -60,12 +60,14 @@ class Result:
 
     @property
     def error(self) -> dict[str, Any]:
-        """The contract's error: exit 2 and `{"code", "message"}` on stdout."""
-        assert self.code == 2, f"an error must exit 2:\n{self.describe()}"
+        """The contract's error: `{"code", "message"}` on stdout; exit 2 for input to correct, 1 for a job not done."""
+        assert self.code != 0, f"an error must not exit 0:\n{self.describe()}"
         value = self.json
         assert isinstance(value, dict) and isinstance(value.get("code"), str) and isinstance(value.get("message"), str), (
             f"an error must print {{\"code\", \"message\"}} on stdout:\n{self.describe()}"
         )
+        expected = 2 if value["code"] in ("invalid_input", "invalid_request", "not_found") else 1
+        assert self.code == expected, f"{value['code']} must exit {expected}:\n{self.describe()}"
         return value
 
     def describe(self) -> str:
@@ -79,7 +81,9 @@ class Cli:
         self.history: list[Result] = []
 
     def argv(self, group: str, *args: str) -> list[str]:
-        return [str(BIN), group, "--data-dir", str(self.data_dir), *args]
+        # `backend` keeps nothing in the data folder (only in the keychain), so it takes no --data-dir.
+        data_dir = ["--data-dir", str(self.data_dir)] if group != "backend" else []
+        return [str(BIN), group, *data_dir, *args]
 
     def env(self, extra: Optional[dict[str, str]] = None) -> dict[str, str]:
         env = base_env()

@@ -153,7 +153,13 @@ class Cli:
         return self.run("delete", task_id).json
 
     def sync(self, token: Optional[str] = ...) -> dict[str, Any]:  # type: ignore[assignment]
-        return self.run("sync", token=token).json
+        """One sync; its outcome. A sync that did not complete must exit 1, so scripts can tell."""
+        r = self.run("sync", ok=None, token=token)
+        outcome = r.json
+        expected = 0 if outcome.get("state") == "synced" else 1
+        if r.code != expected:
+            raise CliError(f"sync ended {outcome.get('state')!r} and must exit {expected}:\n{r.describe()}")
+        return outcome
 
 
 # -- comparing the two sides ---------------------------------------------------------------------

@@ -403,7 +403,7 @@ def test_401_asks_to_sign_in_and_keeps_the_outbox(alice, backend, how):
             assert backend.requests() == [] and alice.list() == before
             result = {"state": "sign_in_required", "pending_changes": before["pending_changes"], "pushed": 0}
         else:
-            assert run.code == 0, run.describe()
+            assert run.code == 1, run.describe()
             result = run.json
     assert result["state"] == "sign_in_required", result
     assert result["pending_changes"] == before["pending_changes"], result

@@ -132,6 +132,7 @@ struct UpdateArgs {
 }
 
 fn failure(code: &str, message: String) -> ToolRun {
+    let message = crate::error::bounded(message);
     ToolRun {
         output: json!({"error": {"code": code, "message": message}}).to_string(),
         effect: ToolEffect::Failed { message },
@@ -145,46 +146,24 @@ fn changed(verb: &'static str, status: &str, task: Task) -> ToolRun {
     }
 }
 
-fn required_arguments(name: &str) -> Vec<String> {
-    tool_definitions()
-        .into_iter()
-        .find(|tool| tool["name"] == name)
-        .and_then(|tool| tool["parameters"]["required"].as_array().cloned())
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|key| key.as_str().map(str::to_string))
-        .collect()
-}
-
 /// Parses the model's arguments, or explains to the model what was wrong with them.
 fn with_args<T: for<'de> Deserialize<'de>>(
     name: &str,
     arguments: &str,
     run: impl FnOnce(T) -> ToolRun,
 ) -> ToolRun {
-    // Strict schemas require every property, nullable ones included; a compatible server
-    // that does not enforce them still gets the same answer.
-    let missing: Vec<String> = match serde_json::from_str::<Value>(arguments) {
-        Ok(Value::Object(given)) => required_arguments(name)
-            .into_iter()
-            .filter(|key| !given.contains_key(key))
-            .collect(),
-        _ => Vec::new(),
-    };
-    if !missing.is_empty() {
-        return failure(
-            "invalid_arguments",
-            format!(
-                "{name} needs every argument, null where there is none; missing: {}",
-                missing.join(", ")
-            ),
-        );
-    }
+    // Strict schemas list every property as required, nullable ones included, but servers
+    // that do not enforce them (Ollama, LM Studio, vLLM, gateways) leave those out: a
+    // missing nullable argument is null. Only a missing title or id, or a wrong type, is
+    // refused, in serde's words, which tell the model what to correct.
     match serde_json::from_str(arguments) {
         Ok(args) => run(args),
         Err(e) => failure(
             "invalid_arguments",
-            format!("{name} got arguments it cannot use ({e}): {arguments}"),
+            format!(
+                "{name} got arguments it cannot use ({e}): {}",
+                crate::error::excerpt(arguments)
+            ),
         ),
     }
 }
@@ -346,6 +325,14 @@ mod tests {
                 "invalid_arguments",
             ),
             ("launch_rocket", "{}", "unknown_tool"),
+            (
+                "add_task",
+                r#"{"description":"no title"}"#,
+                "invalid_arguments",
+            ),
+            ("add_task", r#"{"title":5}"#, "invalid_arguments"),
+            ("update_task", r#"{"title":"no id"}"#, "invalid_arguments"),
+            ("delete_task", "{}", "invalid_arguments"),
         ] {
             let run = run_tool(&store, name, args);
             let output: Value = serde_json::from_str(&run.output).unwrap();
@@ -353,5 +340,55 @@ mod tests {
             assert!(matches!(run.effect, ToolEffect::Failed { .. }));
         }
         assert!(store.list(StatusFilter::All).is_empty());
+    }
+
+    #[test]
+    fn a_left_out_nullable_argument_is_null_and_a_missing_required_one_is_named() {
+        let (_dir, store) = store();
+        let run = run_tool(&store, "add_task", r#"{"title":"Buy groceries"}"#);
+        let ToolEffect::Changed { task, .. } = run.effect else {
+            panic!("{}", run.output);
+        };
+        assert_eq!(task.description, None);
+        let run = run_tool(
+            &store,
+            "update_task",
+            &format!(r#"{{"task_id":"{}","title":"Buy food"}}"#, task.id),
+        );
+        assert!(
+            matches!(run.effect, ToolEffect::Changed { .. }),
+            "{}",
+            run.output
+        );
+        assert_eq!(store.list(StatusFilter::Pending)[0].title, "Buy food");
+        let listed = run_tool(&store, "list_tasks", "{}");
+        assert!(matches!(
+            listed.effect,
+            ToolEffect::Listed {
+                filter: StatusFilter::All,
+                ..
+            }
+        ));
+
+        let refused = run_tool(&store, "add_task", r#"{"description":"details"}"#);
+        assert!(
+            refused.output.contains("missing field `title`"),
+            "{}",
+            refused.output
+        );
+        let refused = run_tool(&store, "add_task", r#"{"title":["x"]}"#);
+        assert!(
+            refused.output.contains("invalid type"),
+            "{}",
+            refused.output
+        );
+    }
+
+    #[test]
+    fn a_huge_argument_is_quoted_as_an_excerpt() {
+        let (_dir, store) = store();
+        let huge = format!(r#"{{"title":"x","color":"{}"}}"#, "r".repeat(100_000));
+        let run = run_tool(&store, "add_task", &huge);
+        assert!(run.output.len() < 1_000, "{} bytes", run.output.len());
     }
 }

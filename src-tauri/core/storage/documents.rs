@@ -1,5 +1,5 @@
 //! A folder of JSON documents, each a JSON object written crash-safely. The app reaches the
-//! folder through tauri-plugin-store (`app_store.rs`); `serve` and tests reach the same
+//! folder through tauri-plugin-store (the app crate's `plugin_store.rs`); `serve` and tests reach the same
 //! files directly. Both write byte-identical files, so either can read what the other wrote.
 
 use std::fs;

@@ -29,46 +29,17 @@ pub fn local_threads_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("threads").join("local")
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, clap::Args)]
 pub struct ServeArgs {
+    /// The port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// The data folder (default: the app's own)
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Who answers: the assistant, or (test builds) `echo`
+    #[arg(long, default_value = "assistant", hide = true)]
     pub responder: String,
-}
-
-const USAGE: &str = "usage: todo-assistant serve [--port P] [--data-dir D]";
-
-pub fn parse_args(args: &[String]) -> AppResult<ServeArgs> {
-    let mut parsed = ServeArgs {
-        port: 0,
-        data_dir: None,
-        responder: "assistant".into(),
-    };
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let mut value = || {
-            rest.next()
-                .cloned()
-                .ok_or_else(|| AppError::invalid_input(format!("{flag} needs a value. {USAGE}")))
-        };
-        match flag.as_str() {
-            "--port" => {
-                let raw = value()?;
-                parsed.port = raw.parse().map_err(|_| {
-                    AppError::invalid_input(format!("--port must be 0-65535, not {raw}"))
-                })?;
-            }
-            "--data-dir" => parsed.data_dir = Some(PathBuf::from(value()?)),
-            "--responder" => parsed.responder = value()?,
-            "-h" | "--help" => return Err(AppError::invalid_input(USAGE)),
-            other => {
-                return Err(AppError::invalid_input(format!(
-                    "unknown option {other}. {USAGE}"
-                )))
-            }
-        }
-    }
-    Ok(parsed)
 }
 
 /// The model settings `serve` takes from the environment; the key is never written anywhere.
@@ -108,8 +79,7 @@ pub fn default_data_dir() -> AppResult<PathBuf> {
 }
 
 /// Runs until killed. Prints one JSON line when ready: the URL, a client secret, its expiry.
-pub fn run(args: &[String]) -> AppResult<()> {
-    let args = parse_args(args)?;
+pub fn run(args: ServeArgs) -> AppResult<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -168,19 +138,27 @@ pub fn run(args: &[String]) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|s| s.to_string()).collect()
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        Wrapper::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
+            .map(|w| w.serve)
     }
 
     #[test]
     fn parses_flags_and_rejects_unknown_ones() {
-        let args = parse_args(&strings(&["--port", "8123", "--data-dir", "/tmp/d"])).unwrap();
+        let args = parse(&["--port", "8123", "--data-dir", "/tmp/d"]).unwrap();
         assert_eq!(args.port, 8123);
         assert_eq!(args.data_dir, Some(PathBuf::from("/tmp/d")));
-        assert_eq!(parse_args(&[]).unwrap().port, 0);
+        assert_eq!(parse(&[]).unwrap().port, 0);
         for bad in [&["--port"][..], &["--port", "99999"], &["--bogus"]] {
-            assert!(parse_args(&strings(bad)).is_err(), "{bad:?}");
+            assert_eq!(parse(bad).unwrap_err().exit_code(), 2, "{bad:?}");
         }
     }
 }

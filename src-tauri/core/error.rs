@@ -94,10 +94,12 @@ impl AppError {
         }
     }
 
+    /// The message is bounded: whatever input it quotes, a person (and ChatKit) sees an
+    /// excerpt, never a 100 KB echo of a bad request.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
-            message: message.into(),
+            message: bounded(message.into()),
         }
     }
 
@@ -117,9 +119,106 @@ impl AppError {
     }
 }
 
+/// How many characters of any one input an error message quotes.
+pub const QUOTE_LIMIT: usize = 80;
+/// The longest error message, quotes and all.
+pub const MESSAGE_LIMIT: usize = 600;
+
+/// The start of `input`, at most `QUOTE_LIMIT` characters, saying how much was left out.
+pub fn excerpt(input: &str) -> String {
+    let total = input.chars().count();
+    if total <= QUOTE_LIMIT {
+        return input.to_string();
+    }
+    let start: String = input.chars().take(QUOTE_LIMIT).collect();
+    format!("{start}… ({} more characters)", total - QUOTE_LIMIT)
+}
+
+/// Shortens every quoted run (between backticks or double quotes, as serde and our own
+/// messages quote input) to an excerpt, then caps the whole message.
+pub fn bounded(message: String) -> String {
+    if message.chars().count() <= QUOTE_LIMIT {
+        return message;
+    }
+    let mut out = String::with_capacity(message.len().min(MESSAGE_LIMIT * 4));
+    let mut rest = message.as_str();
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        match after.find(quote) {
+            Some(close) => {
+                out.push_str(&excerpt(&after[..close]));
+                out.push(quote);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&excerpt(after));
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    if out.chars().count() > MESSAGE_LIMIT {
+        let kept: String = out.chars().take(MESSAGE_LIMIT).collect();
+        out = format!("{kept}… (message shortened)");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_quoted_input_comes_back_as_an_excerpt() {
+        let huge = "x".repeat(100_000);
+        let err = AppError::invalid_input(format!(
+            "unknown variant `{huge}`, expected one of `a`, `b`"
+        ));
+        assert!(err.message.len() < 300, "{} bytes", err.message.len());
+        assert!(
+            err.message.starts_with("unknown variant `xxxx"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("(99920 more characters)"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.ends_with("expected one of `a`, `b`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn unquoted_or_unterminated_input_is_capped_too() {
+        for message in [
+            "y".repeat(50_000),
+            format!("bad \"{}", "z".repeat(50_000)),
+            "word ".repeat(20_000),
+        ] {
+            let err = AppError::invalid_input(message);
+            assert!(
+                err.message.chars().count() <= MESSAGE_LIMIT + 30,
+                "{}",
+                err.message.len()
+            );
+        }
+    }
+
+    #[test]
+    fn short_messages_and_multibyte_quotes_are_kept_whole_and_valid() {
+        let err = AppError::invalid_input("Set `OPENAI_API_KEY`.");
+        assert_eq!(err.message, "Set `OPENAI_API_KEY`.");
+        let long = "é".repeat(500);
+        let shortened = bounded(format!("title \"{long}\" is too long"));
+        assert!(shortened.contains(&"é".repeat(QUOTE_LIMIT)), "{shortened}");
+        assert!(shortened.ends_with("\" is too long"), "{shortened}");
+    }
 
     #[test]
     fn serializes_as_code_and_message_for_the_ui() {

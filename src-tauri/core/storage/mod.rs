@@ -1,7 +1,6 @@
 //! Crash-safe persistence: the atomic file writer, folders of JSON documents (through
 //! tauri-plugin-store in the app, plain files in `serve`), and the thread store on top.
 
-pub mod app_store;
 pub mod atomic;
 pub mod documents;
 pub mod thread_store;
