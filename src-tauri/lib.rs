@@ -162,7 +162,17 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             focus_main_window(app)
         }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // The window is created hidden, so its saved size is applied before it first maps;
+        // shown at the end of setup (a visible window would map at the default size first
+        // and be resized after, which a window manager or a test can observe as the wrong size).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::all()
+                        - tauri_plugin_window_state::StateFlags::VISIBLE,
+                )
+                .build(),
+        )
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_http::init())
         .plugin(tauri_plugin_opener::init())
@@ -213,6 +223,7 @@ pub fn run() {
                 paths: AppPaths { data_dir, log_dir },
                 settings_recovery,
             });
+            focus_main_window(handle);
             Ok(())
         })
         .build(tauri::generate_context!())
