@@ -221,6 +221,7 @@ pub fn run() {
                 hosted_session: Default::default(),
                 streams: Arc::new(IpcStreams::default()),
                 paths: AppPaths { data_dir, log_dir },
+                environment: broker::environment::EnvironmentModel::from_env(),
                 settings_recovery,
             });
             focus_main_window(handle);

@@ -11,7 +11,8 @@ use tokio::sync::OnceCell;
 use crate::agent::client::{ModelClient, ModelConfig, RetryPolicy};
 use crate::agent::Agent;
 use crate::broker::client_secret::ClientSecrets;
-use crate::broker::connection::{Connection, Settings, DEFAULT_OPENAI_BASE_URL};
+use crate::broker::connection::{Connection, Settings};
+use crate::broker::environment::EnvironmentModel;
 use crate::broker::keychain::{OsKeychain, SecretSlot};
 use crate::chatkit::gateway::ChatKitGateway;
 use crate::chatkit::ipc::IpcStreams;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub sync: Option<Arc<crate::tasks::sync_runner::SyncRunner>>,
     pub streams: Arc<IpcStreams>,
     pub paths: AppPaths,
+    /// `OPENAI_API_KEY` and friends from the environment the app was started in.
+    pub environment: EnvironmentModel,
     /// What loading settings had to repair, shown in Settings.
     pub settings_recovery: Recovery,
 }
@@ -78,7 +81,7 @@ impl AppState {
             .get_or_try_init(|| async {
                 let keychain = self.keychain.clone();
                 let secrets = tauri::async_runtime::spawn_blocking(move || {
-                    ClientSecrets::from_keychain(&keychain)
+                    ClientSecrets::from_keychain_or_process(&keychain)
                 })
                 .await
                 .map_err(|e| AppError::internal(format!("keychain task failed: {e}")))??;
@@ -104,12 +107,13 @@ impl AppState {
         }
         let settings_docs = self.settings_docs.clone();
         let keychain = self.keychain.clone();
+        let environment = self.environment.clone();
         let config = move || {
             let settings = settings_docs
                 .read(SETTINGS_DOC)?
                 .map(|doc| Settings::from_entries(&doc))
                 .unwrap_or_default();
-            local_model_config(&settings, &keychain)
+            local_model_config(&settings, &keychain, &environment)
         };
         Ok(Arc::new(Agent::new(
             ModelClient::new(RetryPolicy::from_env())?,
@@ -151,33 +155,12 @@ pub async fn backend_sync_target(
     )))
 }
 
-/// The model settings of the Local connection, with the key from the keychain.
-pub fn local_model_config(settings: &Settings, keychain: &OsKeychain) -> AppResult<ModelConfig> {
-    match &settings.connection {
-        Some(Connection::Local(local)) => {
-            let api_key = keychain.read(SecretSlot::OpenaiApiKey)?;
-            if api_key.is_none() && local.base_url.is_none() {
-                return Err(AppError::new(
-                    ErrorCode::InvalidInput,
-                    "Add your OpenAI API key in Settings to start chatting.",
-                ));
-            }
-            Ok(ModelConfig {
-                base_url: local
-                    .base_url
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
-                api_key,
-                model: local.model.clone(),
-            })
-        }
-        Some(_) => Err(AppError::new(
-            ErrorCode::InvalidInput,
-            "Chat in the app currently runs on the Local connection; switch to Local in Settings.",
-        )),
-        None => Err(AppError::new(
-            ErrorCode::InvalidInput,
-            "Choose a connection in Settings first.",
-        )),
-    }
+/// The model settings of the Local connection: what the environment sets, else Settings,
+/// with the key from the environment or else the keychain.
+pub fn local_model_config(
+    settings: &Settings,
+    keychain: &OsKeychain,
+    environment: &EnvironmentModel,
+) -> AppResult<ModelConfig> {
+    settings.local_model_config(environment, || keychain.read(SecretSlot::OpenaiApiKey))
 }

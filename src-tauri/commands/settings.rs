@@ -68,6 +68,9 @@ pub async fn secret_status(
     state: State<'_, AppState>,
     slot: SecretSlot,
 ) -> AppResult<SecretStatus> {
+    if let (SecretSlot::OpenaiApiKey, Some(key)) = (slot, &state.environment.api_key) {
+        return Ok(SecretStatus::from_environment(slot, key));
+    }
     let keychain = state.keychain.clone();
     blocking(move || keychain.status(slot)).await
 }

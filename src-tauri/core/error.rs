@@ -49,6 +49,8 @@ pub enum ErrorCode {
     InvalidApiKey,
     /// The key's OpenAI project has no workflow with that id.
     WorkflowNotFound,
+    /// OpenAI no longer serves the hosted workflow (Agent Builder workflows ended 2026-11-30).
+    HostedWorkflowEnded,
     /// OpenAI is limiting requests; retried, still refused.
     RateLimited,
     /// OpenAI answered with server errors or could not be reached; retried.
@@ -80,6 +82,7 @@ impl AppError {
             | ErrorCode::InvalidApiKey => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::WorkflowNotFound => 404,
+            ErrorCode::HostedWorkflowEnded => 410,
             ErrorCode::BackendBusy | ErrorCode::RateLimited => 429,
             ErrorCode::BackendUnreachable
             | ErrorCode::BackendUnavailable

@@ -12,7 +12,6 @@ use crate::agent::client::{ModelClient, ModelConfig, RetryPolicy};
 use crate::agent::Agent;
 use crate::broker::client_secret::ClientSecrets;
 use crate::broker::connection::{DEFAULT_MODEL, DEFAULT_OPENAI_BASE_URL};
-use crate::broker::secret::SecretString;
 use crate::chatkit::gateway::ChatKitGateway;
 use crate::chatkit::http::{self, CHATKIT_PATH};
 use crate::chatkit::responder::Responder;
@@ -44,11 +43,13 @@ pub struct ServeArgs {
 
 /// The model settings `serve` takes from the environment; the key is never written anywhere.
 fn model_config_from_env() -> ModelConfig {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let env = crate::broker::environment::EnvironmentModel::from_env();
     ModelConfig {
-        base_url: var("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
-        api_key: var("OPENAI_API_KEY").map(SecretString::new),
-        model: var("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_MODEL.into()),
+        base_url: env
+            .base_url
+            .unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
+        api_key: env.api_key,
+        model: env.model.unwrap_or_else(|| DEFAULT_MODEL.into()),
     }
 }
 

@@ -106,11 +106,11 @@ def test_wrong_key(cli, fake):
     cli.assert_no_leak(wrong)
 
 
-def test_unknown_workflow(cli, fake):
+def test_a_workflow_openai_refuses_is_reported_as_ended_with_local_as_the_way_on(cli, fake):
+    # After 2026-11-30 OpenAI turns hosted workflows away; its 404 names the workflow.
     err = session(cli, fake, workflow="wf_x", ok=False).error
-    assert err["code"] == "workflow_not_found", err
-    assert "wf_x" in err["message"], err
-    assert "project" in err["message"].lower(), f"the message should say the key's project has no such workflow: {err}"
+    assert err["code"] == "hosted_workflow_ended", err
+    assert "wf_x" in err["message"] and "Local" in err["message"], err
     [call] = fake.log
     assert call.json == {"user": sent_user(call), "workflow": {"id": "wf_x"}}
     cli.assert_no_leak(KEY)

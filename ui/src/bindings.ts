@@ -403,6 +403,10 @@ export type ErrorCode =
  */
 "workflow_not_found" | 
 /**
+ * OpenAI no longer serves the hosted workflow (Agent Builder workflows ended 2026-11-30).
+ */
+"hosted_workflow_ended" | 
+/**
  * OpenAI is limiting requests; retried, still refused.
  */
 "rate_limited" | 
@@ -448,9 +452,10 @@ export type SecretSlot =
  */
 "backend_token"
 /**
- * What the UI may know about a stored secret: whether it is set and its last four characters.
+ * What the UI may know about a secret: whether it is set, its last four characters, and
+ * whether it comes from the environment the app started in rather than the keychain.
  */
-export type SecretStatus = { slot: SecretSlot; is_set: boolean; last_four: string | null }
+export type SecretStatus = { slot: SecretSlot; is_set: boolean; last_four: string | null; from_environment: boolean }
 /**
  * Everything the app keeps in `settings.json` (through tauri-plugin-store).
  */

@@ -67,6 +67,18 @@ impl ClientSecrets {
         Ok(Self::from_key(&random_key()?))
     }
 
+    /// The install's key from the keychain, created on first use; a per-process key where
+    /// no keychain runs (secrets then last until the app quits, which is all chat needs).
+    pub fn from_keychain_or_process(keychain: &OsKeychain) -> AppResult<Self> {
+        match Self::from_keychain(keychain) {
+            Err(e) if e.code == crate::error::ErrorCode::KeychainUnavailable => {
+                tracing::warn!("no keychain; chat secrets are signed with a per-process key");
+                Self::per_process()
+            }
+            other => other,
+        }
+    }
+
     /// The install's key from the keychain, created on first use.
     pub fn from_keychain(keychain: &OsKeychain) -> AppResult<Self> {
         if let Some(stored) = keychain.read_account(SIGNING_KEY_ACCOUNT, SIGNING_KEY_LABEL)? {

@@ -175,6 +175,47 @@ pub fn http_url(field: &str, raw: &str) -> AppResult<String> {
     Ok(parsed.as_str().trim_end_matches('/').to_string())
 }
 
+impl Settings {
+    /// The model settings of the Local connection. What the environment the app started in
+    /// sets wins (a person exported it on purpose, and Settings says so); the key is read
+    /// from the keychain only when the environment has none, so no keychain is needed then.
+    pub fn local_model_config(
+        &self,
+        environment: &crate::broker::environment::EnvironmentModel,
+        keychain_key: impl FnOnce() -> AppResult<Option<crate::broker::secret::SecretString>>,
+    ) -> AppResult<crate::agent::client::ModelConfig> {
+        use crate::error::ErrorCode;
+        match &self.connection {
+            Some(Connection::Local(local)) => {
+                let api_key = match &environment.api_key {
+                    Some(key) => Some(key.clone()),
+                    None => keychain_key()?,
+                };
+                let base_url = environment.base_url.clone().or_else(|| local.base_url.clone());
+                if api_key.is_none() && base_url.is_none() {
+                    return Err(AppError::new(
+                        ErrorCode::InvalidInput,
+                        "Add your OpenAI API key in Settings (or start the app with OPENAI_API_KEY set) to start chatting.",
+                    ));
+                }
+                Ok(crate::agent::client::ModelConfig {
+                    base_url: base_url.unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
+                    api_key,
+                    model: environment.model.clone().unwrap_or_else(|| local.model.clone()),
+                })
+            }
+            Some(_) => Err(AppError::new(
+                ErrorCode::InvalidInput,
+                "Chat in the app currently runs on the Local connection; switch to Local in Settings.",
+            )),
+            None => Err(AppError::new(
+                ErrorCode::InvalidInput,
+                "Choose a connection in Settings first.",
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +289,63 @@ mod tests {
         ] {
             assert_eq!(bad.validated().unwrap_err().code, ErrorCode::InvalidInput);
         }
+    }
+
+    fn local(base_url: Option<&str>) -> Settings {
+        Settings {
+            connection: Some(Connection::Local(LocalConnection {
+                base_url: base_url.map(str::to_string),
+                model: "gpt-5-mini".into(),
+            })),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn the_environment_key_serves_local_without_touching_the_keychain() {
+        use crate::broker::environment::EnvironmentModel;
+        use crate::broker::secret::SecretString;
+        let env = EnvironmentModel {
+            api_key: Some(SecretString::new("sk-env-1234")),
+            base_url: None,
+            model: Some("llama3.2".into()),
+        };
+        let keychain_down = || -> AppResult<Option<SecretString>> {
+            Err(AppError::new(
+                crate::error::ErrorCode::KeychainUnavailable,
+                "no Secret Service",
+            ))
+        };
+        let config = local(None).local_model_config(&env, keychain_down).unwrap();
+        assert_eq!(
+            config.api_key.as_ref().map(SecretString::expose),
+            Some("sk-env-1234")
+        );
+        assert_eq!(config.model, "llama3.2");
+        assert_eq!(config.base_url, DEFAULT_OPENAI_BASE_URL);
+
+        // Without one in the environment, the keychain's answer stands, errors included.
+        let none = EnvironmentModel::default();
+        let err = local(None)
+            .local_model_config(&none, keychain_down)
+            .unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::KeychainUnavailable);
+        let from_keychain = local(None)
+            .local_model_config(&none, || Ok(Some(SecretString::new("sk-kc"))))
+            .unwrap();
+        assert_eq!(from_keychain.api_key.unwrap().expose(), "sk-kc");
+        // A keyless loopback server needs no key at all.
+        let ollama = local(Some("http://localhost:11434/v1"))
+            .local_model_config(&none, || Ok(None))
+            .unwrap();
+        assert!(ollama.api_key.is_none());
+        let missing = local(None)
+            .local_model_config(&none, || Ok(None))
+            .unwrap_err();
+        assert!(
+            missing.message.contains("OPENAI_API_KEY"),
+            "{}",
+            missing.message
+        );
     }
 }

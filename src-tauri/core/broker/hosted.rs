@@ -17,14 +17,48 @@ pub struct HostedSession {
     pub expires_at: i64,
 }
 
+/// Words with which a refusal says the hosted product is gone.
+const ENDED_WORDS: [&str; 9] = [
+    "deprecat",
+    "sunset",
+    "no longer",
+    "shut down",
+    "shutdown",
+    "ended",
+    "discontinu",
+    "retired",
+    "agent builder",
+];
+
+/// Whether a 4xx refusal names the workflow or the product's end: after 2026-11-30 that is
+/// how OpenAI turns a hosted workflow away, and Local is the way on.
+fn names_workflow_or_its_end(detail: &str, workflow_id: &str) -> bool {
+    let lower = detail.to_lowercase();
+    lower.contains("workflow")
+        || (!workflow_id.is_empty() && detail.contains(workflow_id))
+        || ENDED_WORDS.iter().any(|word| lower.contains(word))
+}
+
 fn refusal(answer: &Answer, workflow_id: &str) -> AppError {
     let detail = http::error_message(&answer.body);
-    match answer.status.as_u16() {
+    let status = answer.status.as_u16();
+    if (400..500).contains(&status)
+        && !matches!(status, 401 | 429)
+        && names_workflow_or_its_end(&detail, workflow_id)
+    {
+        return AppError::new(
+            ErrorCode::HostedWorkflowEnded,
+            format!(
+                "OpenAI no longer serves the hosted workflow {workflow_id} (HTTP {status}: {detail}). Hosted Agent Builder workflows ended on {HOSTED_WORKFLOWS_END}; switch to Local to keep chatting with the same key and your tasks."
+            ),
+        );
+    }
+    match status {
         401 => AppError::new(ErrorCode::InvalidApiKey, format!("OpenAI did not accept the API key ({detail}). Check the key in Settings.")),
         403 => AppError::new(ErrorCode::Forbidden, format!("OpenAI refused this key access to hosted ChatKit ({detail}).")),
         404 => AppError::new(ErrorCode::WorkflowNotFound, format!("The key's OpenAI project has no workflow {workflow_id} ({detail}). Check the workflow ID, or that the key belongs to the project that owns it.")),
         429 => AppError::new(ErrorCode::RateLimited, format!("OpenAI is limiting requests; try again in a moment ({detail}).")),
-        500..=599 => AppError::new(ErrorCode::OpenaiUnavailable, format!("OpenAI failed to start a session after retries (HTTP {}).", answer.status.as_u16())),
+        500..=599 => AppError::new(ErrorCode::OpenaiUnavailable, format!("OpenAI failed to start a session after retries (HTTP {status}).")),
         other => AppError::new(ErrorCode::BackendError, format!("OpenAI answered HTTP {other}: {detail}")),
     }
 }
@@ -126,4 +160,45 @@ pub fn install_id(docs: &dyn crate::storage::documents::DocumentStore) -> AppRes
     doc.insert("install_id".into(), id.clone().into());
     docs.write("install", &doc)?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, message: &str) -> Answer {
+        Answer {
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
+            headers: Default::default(),
+            body: json!({"error": {"message": message, "type": "invalid_request_error"}})
+                .to_string(),
+        }
+    }
+
+    #[test]
+    fn a_refusal_naming_the_workflow_or_the_products_end_is_hosted_workflow_ended() {
+        for (status, message) in [
+            (404, "Workflow with id 'wf_1' not found."),
+            (400, "Agent Builder workflows have been deprecated."),
+            (410, "ChatKit hosted sessions are no longer available."),
+            (403, "Access to wf_1 was retired."),
+        ] {
+            let err = refusal(&answer(status, message), "wf_1");
+            assert_eq!(
+                err.code,
+                ErrorCode::HostedWorkflowEnded,
+                "{status} {message}"
+            );
+            assert!(err.message.contains("switch to Local"), "{}", err.message);
+        }
+        let key = refusal(
+            &answer(401, "Incorrect API key provided for workflow"),
+            "wf_1",
+        );
+        assert_eq!(key.code, ErrorCode::InvalidApiKey);
+        let limited = refusal(&answer(429, "Too many workflow sessions"), "wf_1");
+        assert_eq!(limited.code, ErrorCode::RateLimited);
+        let other = refusal(&answer(403, "Project is over its quota."), "wf_1");
+        assert_eq!(other.code, ErrorCode::Forbidden);
+    }
 }

@@ -36,12 +36,14 @@ impl SecretSlot {
     }
 }
 
-/// What the UI may know about a stored secret: whether it is set and its last four characters.
+/// What the UI may know about a secret: whether it is set, its last four characters, and
+/// whether it comes from the environment the app started in rather than the keychain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct SecretStatus {
     pub slot: SecretSlot,
     pub is_set: bool,
     pub last_four: Option<String>,
+    pub from_environment: bool,
 }
 
 impl SecretStatus {
@@ -50,6 +52,15 @@ impl SecretStatus {
             slot,
             is_set: secret.is_some(),
             last_four: secret.map(SecretString::last_four),
+            from_environment: false,
+        }
+    }
+
+    /// A key from `OPENAI_API_KEY`: used as it is, never stored.
+    pub fn from_environment(slot: SecretSlot, secret: &SecretString) -> Self {
+        Self {
+            from_environment: true,
+            ..Self::of(slot, Some(secret))
         }
     }
 }
@@ -202,7 +213,7 @@ fn looks_unreachable(cause: &str) -> bool {
 }
 
 #[cfg(target_os = "linux")]
-const KEYCHAIN_HELP: &str = "On Linux, install a Secret Service provider (for example `sudo apt install gnome-keyring`), make sure it runs in your desktop session and that its login keyring is unlocked, then try again.";
+const KEYCHAIN_HELP: &str = "Linux keeps secrets in a Secret Service. On GNOME: install gnome-keyring (`sudo apt install gnome-keyring`) and unlock the Login keyring (Passwords and Keys). On KDE: install KWallet (`sudo apt install kwalletmanager`), enable it in System Settings → KDE Wallet, and unlock it. Then restart Todo Assistant. Or start it with your key in the environment, `OPENAI_API_KEY=sk-… todo-assistant`: the Local connection uses it and it is never written anywhere.";
 #[cfg(target_os = "macos")]
 const KEYCHAIN_HELP: &str =
     "Unlock your login keychain in Keychain Access and allow Todo Assistant to use it.";

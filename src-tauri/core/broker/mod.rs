@@ -5,6 +5,7 @@ pub mod backend;
 pub mod backend_token;
 pub mod client_secret;
 pub mod connection;
+pub mod environment;
 pub mod hosted;
 pub mod http;
 pub mod keychain;
