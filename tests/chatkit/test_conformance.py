@@ -472,6 +472,32 @@ def test_invalid_requests(client):
     assert client.snapshot() == before
 
 
+def test_errors_quote_only_an_excerpt_of_a_huge_input(client):
+    """ChatKit shows an error's message; a 100 KB bad value must not come back whole."""
+    thread_id, _, _, _ = create(client, "keep me")
+    before = client.snapshot()
+    huge = "A" * 100_000
+    bad = {
+        "unknown op": ({"type": huge, "params": {}}, 400),
+        "wrong order": ({"type": "threads.list", "params": {"order": huge}}, 400),
+        "wrong feedback kind": ({"type": "items.feedback", "params": {"thread_id": thread_id, "item_ids": [], "kind": huge}}, 400),
+        "missing thread": ({"type": "threads.get_by_id", "params": {"thread_id": "thr_" + huge}}, 404),
+        "not json": (None, 400),
+    }
+    failures = []
+    for name, (body, status) in bad.items():
+        raw = json.dumps(body) if body is not None else "{" + huge
+        r = client.post(body=raw)
+        try:
+            error = assert_error(r, status)
+            assert len(error["message"]) <= 1_000, f"{len(error['message'])} characters"
+            assert "A" * 81 not in error["message"], "quotes more than an excerpt"
+        except AssertionError as e:
+            failures.append(f"{name}: {e}")
+    assert not failures, "\n".join(failures)
+    assert client.snapshot() == before
+
+
 def _missing_thread_params(thread_id: str) -> dict[str, dict]:
     action = {"type": "tasks.complete", "payload": {}}
     return {
