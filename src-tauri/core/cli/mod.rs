@@ -79,6 +79,9 @@ pub fn parse<T: Parser>() -> Result<T, ExitCode> {
         let explanation = rendered
             .split("\n\nUsage:")
             .next()
+            .unwrap_or("bad arguments")
+            .split("\n\nFor more information")
+            .next()
             .unwrap_or("bad arguments");
         let first_line = explanation
             .trim_start_matches("error: ")
