@@ -159,6 +159,11 @@ pub async fn serve(listener: TcpListener, gateway: Arc<ChatKitGateway>) {
                 continue;
             }
         };
+        // Streamed events are small writes: without this, Nagle's algorithm holds each one
+        // back until the client's delayed ACK (~40 ms) arrives.
+        if let Err(e) = socket.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY not set: {e}");
+        }
         let gateway = gateway.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| {
