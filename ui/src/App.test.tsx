@@ -46,7 +46,7 @@ function fakeCore(settings: Settings = SETTINGS, sync: SyncStatus = LOCAL_SYNC) 
             settings_recovery: { kind: "clean" },
           };
         case "secret_status":
-          return { slot: "openai_api_key", is_set: true, last_four: "WXYZ" };
+          return { slot: "openai_api_key", is_set: true, last_four: "WXYZ", from_environment: false };
         case "remember_thread":
           return null;
         default:

@@ -30,8 +30,8 @@ afterEach(() => {
 describe("ConnectionForm", () => {
   it("stores the key in the keychain first, then saves the local connection", async () => {
     const calls = fakeCore({
-      secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null }),
-      save_secret: () => ({ slot: "openai_api_key", is_set: true, last_four: "WXYZ" }),
+      secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null, from_environment: false }),
+      save_secret: () => ({ slot: "openai_api_key", is_set: true, last_four: "WXYZ", from_environment: false }),
       save_connection: (args) => ({ ...FRESH, connection: args.connection }),
     });
     const onSaved = vi.fn();
@@ -55,7 +55,7 @@ describe("ConnectionForm", () => {
 
   it("shows the keychain's coded error and saves nothing else", async () => {
     const calls = fakeCore({
-      secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null }),
+      secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null, from_environment: false }),
       save_secret: () => {
         // A rejected invoke carries the core's {code, message}.
         // eslint-disable-next-line @typescript-eslint/only-throw-error
@@ -77,7 +77,7 @@ describe("ConnectionForm", () => {
 
   it("requires a key for OpenAI but not for a custom server", async () => {
     const calls = fakeCore({
-      secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null }),
+      secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null, from_environment: false }),
       save_connection: (args) => ({ ...FRESH, connection: args.connection }),
     });
     render(<ConnectionForm settings={FRESH} submitLabel="Continue" onSaved={vi.fn()} />);
@@ -93,9 +93,13 @@ describe("ConnectionForm", () => {
     });
   });
 
-  it("warns that hosted workflows end and switches back to Local in one click", async () => {
-    fakeCore({ secret_status: () => ({ slot: "openai_api_key", is_set: true, last_four: "9f3k" }) });
+  it("keeps hosted workflows under Legacy options, warns they ended, and switches back to Local in one click", async () => {
+    fakeCore({ secret_status: () => ({ slot: "openai_api_key", is_set: true, last_four: "9f3k", from_environment: false }) });
     render(<ConnectionForm settings={FRESH} submitLabel="Save" onSaved={vi.fn()} />);
+    const legacy = screen.getByText("Legacy options").closest("details");
+    expect(legacy?.open).toBe(false);
+    expect(legacy?.contains(screen.getByLabelText(/Hosted workflow/))).toBe(true);
+    await userEvent.click(screen.getByText("Legacy options"));
     await userEvent.click(screen.getByLabelText(/Hosted workflow/));
     expect(screen.getByRole("note").textContent).toContain("2026-11-30");
     await userEvent.click(screen.getByRole("button", { name: "Switch to Local" }));
@@ -104,8 +108,25 @@ describe("ConnectionForm", () => {
     expect(screen.getByTestId("secret-status").textContent).toContain("••••9f3k");
   });
 
+  it("says when the key comes from the environment, and offers neither Remove nor a key field", async () => {
+    const calls = fakeCore({
+      secret_status: () => ({ slot: "openai_api_key", is_set: true, last_four: "env1", from_environment: true }),
+      save_connection: (args) => ({ ...FRESH, connection: args.connection }),
+    });
+    const onSaved = vi.fn();
+    render(<ConnectionForm settings={FRESH} submitLabel="Continue" onSaved={onSaved} />);
+    const status = await screen.findByText(/Using the key from your environment/);
+    expect(status.textContent).toContain("••••env1");
+    expect(screen.queryByRole("button", { name: "Remove" })).toBeNull();
+    expect(screen.getByLabelText<HTMLInputElement>("OpenAI API key").disabled).toBe(true);
+    // Continuing needs no key typed and stores none: only the connection is saved.
+    await userEvent.click(screen.getByRole("button", { name: "Continue" }));
+    await waitFor(() => { expect(onSaved).toHaveBeenCalled(); });
+    expect(calls.map((c) => c.cmd)).not.toContain("save_secret");
+  });
+
   it("has a single password field, the key, for Local", async () => {
-    fakeCore({ secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null }) });
+    fakeCore({ secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null, from_environment: false }) });
     render(<ConnectionForm settings={FRESH} submitLabel="Continue" onSaved={vi.fn()} />);
     await screen.findByText(/No key saved yet/);
     expect(document.querySelectorAll("input[type=password]")).toHaveLength(1);
@@ -124,7 +145,7 @@ const BACKEND: Settings = {
 function fakeBackend(initial: BackendStatus, extra: Record<string, (args: Record<string, unknown>) => unknown> = {}) {
   let status = initial;
   const calls = fakeCore({
-    secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null }),
+    secret_status: () => ({ slot: "openai_api_key", is_set: false, last_four: null, from_environment: false }),
     backend_status: () => status,
     save_connection: (args) => ({ ...FRESH, connection: args.connection }),
     backend_sign_in: () => {

@@ -169,17 +169,21 @@ export function ConnectionForm({
         <Choice name="connection-kind" value="backend" current={draft.kind} onPick={(kind) => { update({ kind }); }}
           title="Team backend"
           detail="Your team's Todo backend: sign in, and your tasks sync across your devices." />
-        <Choice name="connection-kind" value="hosted_workflow" current={draft.kind}
-          onPick={(kind) => { update({ kind }); }}
-          title="Hosted workflow (legacy)"
-          detail={`An Agent Builder workflow hosted by OpenAI, until ${HOSTED_WORKFLOWS_END}.`} />
+        {/* OpenAI ended hosted workflows; kept for whoever still has one it serves, not offered as an equal. */}
+        <details className="legacy-options" open={draft.kind === "hosted_workflow"}>
+          <summary>Legacy options</summary>
+          <Choice name="connection-kind" value="hosted_workflow" current={draft.kind}
+            onPick={(kind) => { update({ kind }); }}
+            title="Hosted workflow (legacy)"
+            detail={`An Agent Builder workflow hosted by OpenAI. OpenAI ended these on ${HOSTED_WORKFLOWS_END}.`} />
+        </details>
       </fieldset>
 
       {draft.kind === "hosted_workflow" && (
         <div className="banner banner-warning" role="note">
           <p>
-            OpenAI ends hosted ChatKit workflows on {HOSTED_WORKFLOWS_END}. After that, chat only works
-            through the Local connection.
+            OpenAI ended hosted ChatKit workflows on {HOSTED_WORKFLOWS_END}; this works only while OpenAI still
+            serves your workflow. The Local connection runs the same assistant with your key.
           </p>
           <button type="button" onClick={() => { update({ kind: "local" }); }}>
             Switch to Local
@@ -237,7 +241,10 @@ export function ConnectionForm({
           <label>
             OpenAI API key
             <input type="password" autoComplete="off" spellCheck={false} value={draft.secret}
-              placeholder={keyStatus?.is_set ? "Leave empty to keep the saved one" : "Stored in your system keychain"}
+              disabled={keyStatus?.from_environment === true}
+              placeholder={keyStatus?.from_environment
+                ? "Set by OPENAI_API_KEY"
+                : keyStatus?.is_set ? "Leave empty to keep the saved one" : "Stored in your system keychain"}
               onChange={(e) => { update({ secret: e.target.value }); }} />
           </label>
           <p className="muted small" data-testid="secret-status">
@@ -245,10 +252,12 @@ export function ConnectionForm({
               ? unreachable === "openai_api_key"
                 ? "The system keychain can't be reached; see the message below."
                 : "Checking the keychain…"
-              : keyStatus.is_set
-                ? `Saved in the system keychain, ending in ••••${keyStatus.last_four ?? ""}.`
-                : "No key saved yet. It will be kept in your system keychain, never in a file."}
-            {keyStatus?.is_set && (
+              : keyStatus.from_environment
+                ? `Using the key from your environment (OPENAI_API_KEY), ending in ••••${keyStatus.last_four ?? ""}. It is never written anywhere.`
+                : keyStatus.is_set
+                  ? `Saved in the system keychain, ending in ••••${keyStatus.last_four ?? ""}.`
+                  : "No key saved yet. It will be kept in your system keychain, never in a file."}
+            {keyStatus?.is_set && !keyStatus.from_environment && (
               <>
                 {" "}
                 <button type="button" className="link" onClick={() => void removeKey()}>
