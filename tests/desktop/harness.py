@@ -74,7 +74,8 @@ def unique_colors(png: Path) -> int:
 
 def app_environment(home: Path, display: str) -> dict[str, str]:
     """A fresh profile: settings, data and logs go under `home`, never the user's own."""
-    env = dict(os.environ)
+    # The developer's own model settings must not leak into a test's app.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env.update(
         DISPLAY=display,
         XDG_DATA_HOME=str(home / "data"),

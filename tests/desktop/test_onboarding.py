@@ -41,7 +41,7 @@ def test_key_saved_in_onboarding_is_in_the_keychain_only(xvfb, tmp_path):
         ]
         assert all(a["ok"] for a in answers), answers
         assert KEY not in json.dumps(answers)
-        assert answers[2]["value"] == {"slot": "openai_api_key", "is_set": True, "last_four": KEY[-4:]}
+        assert answers[2]["value"] == {"slot": "openai_api_key", "is_set": True, "last_four": KEY[-4:], "from_environment": False}
         assert answers[0]["value"]["connection"] == {"kind": "local", "base_url": None, "model": "gpt-5-mini"}
 
         driver.click("nav.sidebar button[data-view=settings]")
@@ -66,10 +66,33 @@ def test_missing_keychain_is_reported_with_its_code(xvfb, tmp_path):
         driver.type("input[type=password]", KEY)
         driver.click("button[type=submit]")
         text = wait_for(lambda: (t := driver.text()) and "keychain_unavailable" in t and t, 30, "the keychain error")
-        assert "gnome-keyring" in text
+        # What to install or unlock on GNOME and KDE, and the way round it.
+        assert "gnome-keyring" in text and "KWallet" in text and "OPENAI_API_KEY" in text, text
         assert "Welcome to Todo Assistant" in text  # still onboarding: nothing half-saved
         subprocess.run(["import", "-display", xvfb.display, "-window", "root", str(ARTIFACTS / "no-keychain.png")])
     finally:
         driver.close()
     assert not (tmp_path / "data" / APP_IDENTIFIER / "settings.json").exists()
     assert files_containing(tmp_path, KEY.encode()) == []
+
+
+def test_without_a_keychain_the_key_from_the_environment_serves_local(xvfb, tmp_path):
+    env = app_environment(tmp_path, xvfb.display)
+    env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={tmp_path}/no-bus-here"
+    env["OPENAI_API_KEY"] = KEY
+    driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
+    try:
+        wait_for(lambda: "Welcome to Todo Assistant" in driver.text(), 60, "the onboarding screen")
+        wait_for(lambda: "Using the key from your environment" in driver.text(), 20, "the environment key to show")
+        assert f"••••{KEY[-4:]}" in driver.text()
+        driver.click("button[type=submit]")
+        wait_for(lambda: "Welcome to Todo Assistant" not in driver.text(), 30, "onboarding to finish")
+        driver.click("nav.sidebar button[data-view=settings]")
+        text = wait_for(lambda: (t := driver.text()) and "Using the key from your environment" in t and t, 20, "Settings")
+        assert "keychain_unavailable" not in text, text
+        subprocess.run(["import", "-display", xvfb.display, "-window", "root", str(ARTIFACTS / "environment-key.png")])
+    finally:
+        driver.close()
+    settings = json.loads((tmp_path / "data" / APP_IDENTIFIER / "settings.json").read_text())
+    assert "local" in json.dumps(settings), settings
+    assert files_containing(tmp_path, KEY.encode()) == [], "the environment's key was written somewhere"
