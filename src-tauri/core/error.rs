@@ -164,7 +164,10 @@ pub fn bounded(message: String) -> String {
     out.push_str(rest);
     // An unquoted long word (an id, a URL, a blob) is input too. Excerpts made above stay
     // under this length, so they are not cut twice.
-    if out.split_whitespace().any(|word| word.chars().count() > QUOTE_LIMIT + 8) {
+    if out
+        .split_whitespace()
+        .any(|word| word.chars().count() > QUOTE_LIMIT + 8)
+    {
         out = out
             .split(' ')
             .map(|word| {
@@ -214,9 +217,18 @@ mod tests {
 
     #[test]
     fn an_unquoted_long_id_is_an_excerpt() {
-        let err = AppError::invalid_input(format!("No thread with id thr_{}.", "A".repeat(100_000)));
-        assert!(!err.message.contains(&"A".repeat(QUOTE_LIMIT + 1)), "{}", err.message);
-        assert!(err.message.starts_with("No thread with id thr_AAA"), "{}", err.message);
+        let err =
+            AppError::invalid_input(format!("No thread with id thr_{}.", "A".repeat(100_000)));
+        assert!(
+            !err.message.contains(&"A".repeat(QUOTE_LIMIT + 1)),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.starts_with("No thread with id thr_AAA"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
