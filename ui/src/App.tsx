@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, type Dispatch, type SetStateAction } from "react";
 import { commands, type AppError, type Settings } from "./bindings";
-import { ChatView } from "./chatkit/ChatView";
+import { ChatPane } from "./chat/ChatPane";
 import { Onboarding } from "./settings/Onboarding";
 import { SettingsView } from "./settings/SettingsView";
 import { ErrorBanner } from "./shared/ErrorBanner";
@@ -63,7 +63,7 @@ function Shell({ settings, setSettings }: {
         </div>
       </nav>
       {view === "chat" ? (
-        <ChatView
+        <ChatPane
           settings={settings}
           onThreadRemembered={(threadId) => {
             setSettings((s) => s && { ...s, last_thread_id: threadId });

@@ -28,10 +28,13 @@ export const START_PROMPTS: StartScreenPrompt[] = [
   { label: "Clean up completed tasks", prompt: "Clean up completed tasks", icon: "sparkle" },
 ];
 
-/** ChatKit reports a domain it cannot verify as an error whose message names the domain (key). */
+/**
+ * ChatKit reports a domain it cannot verify as an error whose message names the domain
+ * (key), and frame options it refuses as one that names the frame's parameters.
+ */
 export function isDomainKeyError(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
-  return /domain/i.test(message);
+  return /domain|frame[ _-]?param/i.test(message);
 }
 
 /**
@@ -44,8 +47,11 @@ export function ChatPanel({
   onThreadRemembered,
   onOpenSettings,
   onSettingsChanged,
+  onDomainRefused,
 }: {
   settings: Settings;
+  /** ChatKit refused this app's domain: the caller takes over (the built-in view). */
+  onDomainRefused?: (() => void) | undefined;
   onThreadRemembered?: ((threadId: string | null) => void) | undefined;
   /** For failures only Settings can fix (a rejected key, no connection, sign in again). */
   onOpenSettings?: (() => void) | undefined;
@@ -116,7 +122,9 @@ export function ChatPanel({
       );
     },
     onError: ({ error }) => {
-      if (isDomainKeyError(error)) setDomainProblem(true);
+      if (!isDomainKeyError(error)) return;
+      if (onDomainRefused) onDomainRefused();
+      else setDomainProblem(true);
     },
     // Hosted or backend agents call the task tools here; the core runs them.
     onClientTool: runClientTool,

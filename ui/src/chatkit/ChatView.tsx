@@ -1,17 +1,8 @@
-import { useCallback, useEffect, useEffectEvent, useState } from "react";
 import type { Settings } from "../bindings";
 import { useOnline } from "../shared/useOnline";
 import { ChatPanel } from "./ChatPanel";
 import { chatKey } from "./chatRoute";
-import {
-  CHATKIT_LOAD_TIMEOUT_MS,
-  explainUnavailable,
-  injectChatKitScript,
-  waitForChatKit,
-  type ChatKitAvailability,
-} from "./loadChatKit";
-
-type LoadState = { phase: "loading" } | { phase: "ready" } | { phase: "unavailable"; why: string };
+import { useChatKitLoader } from "./useChatKitLoader";
 
 /**
  * Loads ChatKit from the CDN; never a blank pane: it is loading, ready, or says why not.
@@ -24,8 +15,14 @@ export function ChatView({
   onOpenSettings,
   onOpenTasks,
   onSettingsChanged,
+  onDomainRefused,
+  onUseBuiltin,
 }: {
   settings: Settings;
+  /** ChatKit refused this app's domain; the caller shows the built-in view instead. */
+  onDomainRefused?: (() => void) | undefined;
+  /** Offered where ChatKit cannot load, when the built-in view can serve this connection. */
+  onUseBuiltin?: (() => void) | undefined;
   /** Called once the open thread is saved, so a later visit reopens it. */
   onThreadRemembered?: (threadId: string | null) => void;
   onOpenSettings?: () => void;
@@ -34,47 +31,7 @@ export function ChatView({
   onSettingsChanged?: (settings: Settings) => void;
 }) {
   const online = useOnline();
-  const [attempt, setAttempt] = useState(0);
-  const [state, setState] = useState<LoadState>({ phase: "loading" });
-
-  useEffect(() => {
-    // Offline the CDN cannot answer; the `online` listener below starts a fresh attempt.
-    if (!navigator.onLine) return;
-    let cancelled = false;
-    // Retry looks again first: the element may have been defined meanwhile.
-    const script = customElements.get("openai-chatkit") ? null : injectChatKitScript(document, attempt);
-    void waitForChatKit(customElements, script, CHATKIT_LOAD_TIMEOUT_MS).then(
-      (outcome: ChatKitAvailability) => {
-        if (cancelled) return;
-        setState(
-          outcome === "ready"
-            ? { phase: "ready" }
-            : { phase: "unavailable", why: explainUnavailable(outcome, navigator.onLine) },
-        );
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [attempt]);
-
-  const retry = useCallback(() => {
-    setState({ phase: "loading" });
-    setAttempt((n) => n + 1);
-  }, []);
-
-  const onReconnect = useEffectEvent(() => {
-    if (state.phase !== "ready") retry();
-  });
-  useEffect(() => {
-    const reconnected = () => {
-      onReconnect();
-    };
-    window.addEventListener("online", reconnected);
-    return () => {
-      window.removeEventListener("online", reconnected);
-    };
-  }, []);
+  const { state, retry } = useChatKitLoader();
 
   if (!online && state.phase !== "ready") {
     return (
@@ -83,11 +40,18 @@ export function ChatView({
           <h2>Chat needs an internet connection</h2>
           <p>You're offline right now. Chat will come back by itself when you reconnect.</p>
           <p className="muted">Your tasks are stored on this computer, and the Tasks view keeps working.</p>
-          {onOpenTasks && (
-            <button type="button" className="primary" onClick={onOpenTasks}>
-              Open Tasks
-            </button>
-          )}
+          <div className="row center-row">
+            {onOpenTasks && (
+              <button type="button" className="primary" onClick={onOpenTasks}>
+                Open Tasks
+              </button>
+            )}
+            {onUseBuiltin && (
+              <button type="button" onClick={onUseBuiltin}>
+                Use the built-in chat
+              </button>
+            )}
+          </div>
         </div>
       </section>
     );
@@ -108,9 +72,16 @@ export function ChatView({
           <h2>Chat can't load right now</h2>
           <p>{state.why}</p>
           <p className="muted small">Your tasks are stored on this computer and stay available.</p>
-          <button type="button" className="primary" onClick={retry}>
-            Retry
-          </button>
+          <div className="row center-row">
+            <button type="button" className="primary" onClick={retry}>
+              Retry
+            </button>
+            {onUseBuiltin && (
+              <button type="button" onClick={onUseBuiltin}>
+                Use the built-in chat
+              </button>
+            )}
+          </div>
         </div>
       </section>
     );
@@ -123,6 +94,7 @@ export function ChatView({
       onThreadRemembered={onThreadRemembered}
       onOpenSettings={onOpenSettings}
       onSettingsChanged={onSettingsChanged}
+      onDomainRefused={onDomainRefused}
     />
   );
 }

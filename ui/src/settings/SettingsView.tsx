@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { commands, type AppError, type AppInfo, type Settings } from "../bindings";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
+import { ChatViewForm } from "./ChatViewForm";
 import { ConnectionForm } from "./ConnectionForm";
 import { DomainKeyForm } from "./DomainKeyForm";
 
@@ -31,6 +32,7 @@ export function SettingsView({ settings, onSaved }: { settings: Settings; onSave
       </div>
       <div className="card wide">
         <h2>Chat</h2>
+        <ChatViewForm settings={settings} />
         <DomainKeyForm settings={settings} onSaved={onSaved} />
       </div>
       <div className="card wide">
