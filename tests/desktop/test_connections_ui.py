@@ -147,7 +147,7 @@ def test_hosted_workflow_chat_warns_and_switches_to_local(xvfb, tmp_path):
         wait_for(lambda: driver.script("return document.querySelector('openai-chatkit').dataset.secret"), 90,
                  "the client secret request")
         text = driver.text()
-        assert "OpenAI ends hosted workflows on 2026-11-30" in text
+        assert "OpenAI ended hosted workflows on 2026-11-30" in text
         assert "Error code:" in text, text
         assert key not in driver.script("return document.documentElement.outerHTML")
         xvfb.screenshot("hosted-workflow-chat")
@@ -155,7 +155,7 @@ def test_hosted_workflow_chat_warns_and_switches_to_local(xvfb, tmp_path):
         # One click: the Local connection with the same stored key, and chat starts over on it.
         driver.click(".chat-pane .banner-warning button.primary")
         driver.wait_find("openai-chatkit[data-api=custom]", 20)
-        assert "OpenAI ends hosted workflows" not in driver.text()
+        assert "OpenAI ended hosted workflows" not in driver.text()
         settings = invoke(driver, "get_settings", {})
         assert settings["connection"] == {"kind": "local", "base_url": None, "model": "gpt-5-mini"}
         assert settings["last_thread_id"] is None

@@ -179,7 +179,7 @@ describe("chat for each connection", () => {
     render(<Harness />);
     hostedApi(await mountedApi());
     const notice = screen.getByRole("note", { name: "Hosted workflows end" });
-    expect(notice.textContent).toContain("OpenAI ends hosted workflows on 2026-11-30");
+    expect(notice.textContent).toContain("OpenAI ended hosted workflows on 2026-11-30");
 
     const before = element();
     fireEvent.click(within(notice).getByRole("button", { name: "Switch to Local" }));
@@ -194,6 +194,36 @@ describe("chat for each connection", () => {
     expect(element()).not.toBe(before);
     expect(customApi(await mountedApi()).url).toBe(CHATKIT_API_URL);
     expect(element().options?.initialThread).toBeNull();
+  });
+
+  it("a workflow OpenAI no longer serves shows hosted_workflow_ended with one click to Local", async () => {
+    const calls = fakeCore({
+      chatkit_session_secret: () =>
+        refuse("hosted_workflow_ended", "OpenAI no longer serves hosted workflow wf_1; switch to Local."),
+      save_connection: (args) => ({ ...HOSTED, connection: args.connection }),
+      remember_thread: () => null,
+    });
+    function Harness() {
+      const [settings, setSettings] = useState(HOSTED);
+      return <ChatView settings={settings} onSettingsChanged={setSettings} />;
+    }
+    render(<Harness />);
+    const api = hostedApi(await mountedApi());
+    await act(async () => {
+      await expect(api.getClientSecret(null)).rejects.toBeTruthy();
+    });
+    const alert = screen.getByRole("alert");
+    expect(alert.textContent).toContain("hosted_workflow_ended");
+    expect(alert.textContent).toContain("with the API key you already saved");
+    fireEvent.click(within(alert).getByRole("button", { name: "Switch to Local" }));
+    await waitFor(() => {
+      expect(screen.queryByRole("note")).toBeNull();
+    });
+    expect(customApi(await mountedApi()).url).toBe(CHATKIT_API_URL);
+    expect(calls.filter((c) => c.cmd !== "chatkit_session_secret")).toEqual([
+      { cmd: "save_connection", args: { connection: { kind: "local", base_url: null, model: "gpt-5-mini" } } },
+      { cmd: "remember_thread", args: { threadId: null } },
+    ]);
   });
 
   it("keeps the notice and shows the code when switching fails", async () => {

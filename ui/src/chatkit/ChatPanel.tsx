@@ -150,8 +150,8 @@ export function ChatPanel({
         <div className="banner banner-warning" role="note" aria-label="Hosted workflows end">
           <div>
             <p>
-              <strong>OpenAI ends hosted workflows on {HOSTED_WORKFLOWS_END}.</strong> After that, this chat stops
-              working.
+              <strong>OpenAI ended hosted workflows on {HOSTED_WORKFLOWS_END}.</strong> This chat works only while
+              OpenAI still serves your workflow.
             </p>
             <p className="small">
               The Local connection runs the assistant in this app with the same API key, and keeps your tasks.
@@ -195,6 +195,7 @@ export function ChatPanel({
         <ConnectionErrorBanner
           error={connectionError}
           onOpenSettings={onOpenSettings}
+          onSwitchToLocal={() => void switchToLocal()}
           onDismiss={() => {
             setConnectionError(null);
           }}

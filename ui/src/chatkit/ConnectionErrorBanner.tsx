@@ -5,15 +5,20 @@ import type { ExplainedError } from "./connectionErrors";
 export function ConnectionErrorBanner({
   error,
   onOpenSettings,
+  onSwitchToLocal,
   onDismiss,
 }: {
   error: ExplainedError;
   onOpenSettings?: (() => void) | undefined;
+  /** For a hosted workflow OpenAI no longer serves: one click to the Local connection. */
+  onSwitchToLocal?: (() => void) | undefined;
   onDismiss: () => void;
 }) {
   const action =
-    error.fix && onOpenSettings
-      ? { label: error.fix === "sign_in" ? "Sign in again" : "Open Settings", onClick: onOpenSettings }
-      : undefined;
+    error.fix === "switch_to_local"
+      ? onSwitchToLocal && { label: "Switch to Local", onClick: onSwitchToLocal }
+      : error.fix && onOpenSettings
+        ? { label: error.fix === "sign_in" ? "Sign in again" : "Open Settings", onClick: onOpenSettings }
+        : undefined;
   return <ErrorBanner error={error} hint={error.hint} action={action} onDismiss={onDismiss} />;
 }

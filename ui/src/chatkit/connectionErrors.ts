@@ -1,7 +1,7 @@
 import type { AppError } from "../bindings";
 
 /** What the person can do about a failure to reach chat's server. */
-export type ConnectionFix = "settings" | "sign_in" | null;
+export type ConnectionFix = "settings" | "sign_in" | "switch_to_local" | null;
 
 export type ExplainedError = AppError & {
   /** What it means for this connection, when the core's message alone does not say. */
@@ -16,6 +16,12 @@ const HINTS: Partial<Record<AppError["code"], { hint: string | null; fix: Connec
       "The API key belongs to an OpenAI project that has no workflow with this ID. Check the workflow ID, " +
       "or use a key from the project the workflow was published in.",
     fix: "settings",
+  },
+  hosted_workflow_ended: {
+    hint:
+      "OpenAI no longer serves this hosted workflow. The Local connection runs the same assistant in this app " +
+      "with the API key you already saved, and your tasks stay as they are.",
+    fix: "switch_to_local",
   },
   rate_limited: { hint: "OpenAI is limiting requests. Chat will try again when you send a message.", fix: null },
   openai_unavailable: { hint: "Chat tries again when you send your next message.", fix: null },
