@@ -186,3 +186,12 @@ def complete_local_onboarding(driver: WebDriver, key: str) -> None:
     driver.click("button[type=submit]")
     wait_for(lambda: driver.script("return document.querySelector('nav.sidebar') !== null"), 30,
              "the main view after onboarding")
+
+
+def choose_chat_view(driver: WebDriver, choice: str) -> None:
+    """Settings → Chat view, as a person picks it ("auto", "chatkit" or "builtin"), then back to chat."""
+    driver.click("nav.sidebar button[data-view=settings]")
+    driver.click(f"input[name=chat-view][value={choice}]")
+    wait_for(lambda: driver.script(f"return document.querySelector('input[name=chat-view][value={choice}]').checked"),
+             10, f"the {choice} chat view to be chosen")
+    driver.click("nav.sidebar button[data-view=chat]")

@@ -9,7 +9,9 @@ import time
 
 from pathlib import Path
 
-from harness import ARTIFACTS, ROOT, WebDriver, app_binary, app_environment, wait_for, complete_local_onboarding
+from harness import (
+    ARTIFACTS, ROOT, WebDriver, app_binary, app_environment, choose_chat_view, complete_local_onboarding, wait_for,
+)
 
 KEY = "sk-test-ChatE2E-4kP2"
 STANDIN = (ROOT / "tests" / "e2e" / "chatkit-standin.js").read_text()
@@ -80,6 +82,8 @@ def test_chat_streams_remembers_its_thread_and_reopens_it(xvfb, tmp_path):
         assert json.loads(refused["value"]["body"])["code"] == "unauthenticated"
 
         assert app_running(tmp_path)  # what the restart below waits on is really watched
+        # Chosen ChatKit stays ChatKit (automatic would fall back to the built-in view here).
+        choose_chat_view(driver, "chatkit")
         open_chat_with_standin(driver)
         driver.type("textarea[name=composer]", PROMPT)
         driver.click("button[name=send]")

@@ -134,6 +134,11 @@ def test_hosted_workflow_chat_warns_and_switches_to_local(xvfb, tmp_path):
     driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
     try:
         wait_for(lambda: "Welcome to Todo Assistant" in driver.text(), 60, "the onboarding screen")
+        # Hosted workflows are no equal choice any more: they wait, folded, under Legacy options.
+        assert driver.script(
+            "return document.querySelector('input[value=hosted_workflow]').closest('details.legacy-options').open"
+        ) is False
+        driver.click(".legacy-options summary")
         driver.click("input[name=connection-kind][value=hosted_workflow]")
         driver.type("input[placeholder='wf_…']", "wf_e2e_missing")
         driver.type("input[type=password]", key)
