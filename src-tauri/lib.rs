@@ -72,14 +72,18 @@ pub fn export_bindings() -> String {
 }
 
 /// Opens the task store and forwards its changes to the webview as `TasksChanged`.
+/// Changes made by other processes on the data folder (`serve`, `tasks …`) arrive the same way.
 fn open_tasks(
     app: &tauri::AppHandle,
-    docs: Arc<dyn DocumentStore>,
+    data_dir: &std::path::Path,
 ) -> Result<Arc<tasks::store::TaskStore>, error::AppError> {
     use tauri_specta::Event;
-    let store = Arc::new(tasks::store::TaskStore::open(docs).inspect_err(|e| {
+    let store = Arc::new(tasks::store::TaskStore::open(data_dir).inspect_err(|e| {
         tracing::error!("tasks unavailable: {}", e.message);
     })?);
+    for recovery in store.take_recoveries() {
+        tracing::warn!(?recovery, "task storage was repaired on open");
+    }
     let mut changes = store.subscribe();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -199,12 +203,11 @@ pub fn run() {
                 .into_iter()
                 .next()
                 .unwrap_or(Recovery::Clean);
-            let settings_docs_for_tasks: Arc<dyn DocumentStore> = settings_docs.clone();
             let thread_docs = Arc::new(PluginDocuments::new(
                 handle.clone(),
                 serve::local_threads_dir(&data_dir),
             ));
-            let tasks = open_tasks(handle, settings_docs_for_tasks);
+            let tasks = open_tasks(handle, &data_dir);
             let sync = tasks.as_ref().ok().map(|store| {
                 start_sync(handle, store.clone(), settings_docs.clone(), OsKeychain::for_app())
             });

@@ -56,7 +56,7 @@ fn model_config_from_env() -> ModelConfig {
 fn responder_named(name: &str, data_dir: &std::path::Path) -> AppResult<Arc<dyn Responder>> {
     match name {
         "assistant" => {
-            let tasks = Arc::new(TaskStore::open(Arc::new(FileDocuments::new(data_dir)))?);
+            let tasks = Arc::new(TaskStore::open(data_dir)?);
             let config = model_config_from_env();
             Ok(Arc::new(Agent::new(
                 ModelClient::new(RetryPolicy::from_env())?,

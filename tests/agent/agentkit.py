@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import socket
 from dataclasses import dataclass
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -308,17 +310,28 @@ class Agent:
 
     @property
     def tasks_path(self) -> Path:
-        return self.data_dir / "tasks.json"
-
-    def tasks_file(self) -> dict:
-        doc = json.loads(self.tasks_path.read_text("utf-8"))
-        # Schema 2 keeps the sync outbox beside the tasks; with no backend it stays empty.
-        assert isinstance(doc, dict) and doc.get("schema_version") == 2 and isinstance(doc.get("tasks"), list), doc
-        assert doc["sync"]["outbox"] == [] and doc["sync"]["target"] is None, doc
-        return doc
+        return self.data_dir / "tasks.db"
 
     def stored_tasks(self) -> list[dict]:
-        return self.tasks_file()["tasks"] if self.tasks_path.exists() else []
+        """The tasks as tasks.db holds them, in list order, read with Python's own sqlite3
+        (as another process on the folder would). With no backend the outbox stays empty."""
+        if not self.tasks_path.exists():
+            return []
+        with closing(sqlite3.connect(self.tasks_path, timeout=5)) as db:
+            db.row_factory = sqlite3.Row
+            assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0, "an outbox entry with no backend"
+            assert db.execute("SELECT backend_url FROM sync_meta").fetchone()[0] is None
+            rows = db.execute(
+                "SELECT id, title, description, completed, created_at, updated_at FROM tasks ORDER BY position"
+            ).fetchall()
+        tasks = []
+        for row in rows:
+            task = {"id": row["id"], "title": row["title"], "completed": bool(row["completed"]),
+                    "created_at": row["created_at"], "updated_at": row["updated_at"]}
+            if row["description"] is not None:
+                task["description"] = row["description"]
+            tasks.append(task)
+        return tasks
 
 
 def start_agent(data_dir: Path, fake: FakeResponses | None, **env: str | None) -> Agent:

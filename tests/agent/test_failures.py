@@ -3,7 +3,7 @@ custom, a message) plus the `app_error` client effect carrying a stable code, re
 what is worth retrying, and loses nothing already stored.
 
 Each test first holds a good exchange (one task added), then makes the model fail, then checks
-the thread and tasks.json still hold everything from before plus the new user message.
+the thread and tasks.db still hold everything from before plus the new user message.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def assert_nothing_lost(agent: Agent, thread_id: str, before: dict, user_text: s
     assert [canonical(i) for i in items[:old]] == before["items"], "earlier items changed"
     assert len(items) == old + 1 + extra, [(i.type, getattr(i, "content", None)) for i in items[old:]]
     assert isinstance(items[old], UserMessageItem) and message_text(items[old]) == user_text, "the user's message is kept"
-    assert agent.stored_tasks() == before["tasks"], "tasks.json changed"
+    assert agent.stored_tasks() == before["tasks"], "the stored tasks changed"
     assert agent.client.get_thread(thread_id).id == thread_id
     return items[old + 1 :]
 

@@ -232,7 +232,7 @@ mod assistant {
                 api_key: None,
                 model: "bench".into(),
             };
-            let tasks = Arc::new(TaskStore::open(Arc::new(FileDocuments::new(dir.path()))).unwrap());
+            let tasks = Arc::new(TaskStore::open(dir.path()).unwrap());
             let agent = Agent::new(ModelClient::new(RetryPolicy::default()).unwrap(), tasks, Arc::new(move || Ok(config.clone())));
             let store = Arc::new(FileThreadStore::open(Arc::new(FileDocuments::new(dir.path().join("threads")))).unwrap());
             let server = ChatKitServer::new(store, Arc::new(agent));

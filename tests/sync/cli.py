@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Optional
 
@@ -212,7 +214,8 @@ def assert_synced(listing: dict[str, Any], server_tasks: list[dict[str, Any]]) -
 
 
 def check_data_files(data_dir: Path) -> int:
-    """Every *.json under the data dir parses and nothing was set aside as corrupt."""
+    """Every *.json under the data dir parses, tasks.db passes SQLite's integrity check,
+    and nothing was set aside as corrupt."""
     corrupt = sorted(str(p.relative_to(data_dir)) for p in data_dir.rglob("*") if ".corrupt-" in p.name)
     assert not corrupt, f"files set aside as corrupt: {corrupt}"
     count = 0
@@ -223,4 +226,10 @@ def check_data_files(data_dir: Path) -> int:
             except ValueError as e:
                 raise AssertionError(f"{path.relative_to(data_dir)} does not parse: {e}") from None
             count += 1
+    db_path = data_dir / "tasks.db"
+    if db_path.exists():
+        with closing(sqlite3.connect(db_path, timeout=10)) as db:
+            verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
+        assert verdict == "ok", f"tasks.db fails its integrity check: {verdict}"
+        count += 1
     return count

@@ -491,7 +491,8 @@ id: string; title: string; description?: string | null; completed: boolean; crea
  */
 export type TaskChange = { 
 /**
- * `added`, `updated`, `completed`, `reopened`, `deleted` or `restored`.
+ * `added`, `updated`, `completed`, `reopened`, `deleted`, `restored`, or `many`
+ * (with no task id: reload everything).
  */
 kind: string; task_id: string }
 /**

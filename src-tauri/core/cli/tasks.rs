@@ -2,7 +2,6 @@
 //! app. For scripting, and for tests that edit offline, kill a sync, and look.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -12,7 +11,6 @@ use super::{runtime, to_json, Outcome};
 use crate::broker::secret::SecretString;
 use crate::error::{AppError, AppResult};
 use crate::serve::default_data_dir;
-use crate::storage::documents::FileDocuments;
 use crate::tasks::model::Task;
 use crate::tasks::store::TaskStore;
 use crate::tasks::sync::{sync_once, BackendClient, SyncPhase};
@@ -113,7 +111,7 @@ pub(super) fn run(command: TasksCommand) -> AppResult<Outcome> {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
-    let store = TaskStore::open(Arc::new(FileDocuments::new(&data_dir)))?;
+    let store = TaskStore::open(&data_dir)?;
     let answer = match command.action {
         TasksAction::List => listing(&store),
         TasksAction::Add { title, description } => {

@@ -1,34 +1,35 @@
-//! Tasks on disk: one crash-safe document (`tasks.json`) with a schema version, held in
-//! memory; every change is written before it is reported done.
+//! Tasks on disk: `tasks.db` (see `db`), shared by every process on the data folder, with
+//! a copy in memory for reads. Every write locks the database (`BEGIN IMMEDIATE`), first
+//! rereads what another process committed since (`PRAGMA data_version` tells), changes
+//! only the rows it must, and commits before it is reported done; so no process writes
+//! back a stale copy, and a crash keeps an edit and its outbox entry both or neither.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
-use tokio::sync::broadcast;
-
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use tokio::sync::broadcast;
 
 use crate::chatkit::store::new_id;
 use crate::chatkit::types::now;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::documents::DocumentStore;
+use crate::storage::atomic::Recovery;
+use crate::tasks::db;
 use crate::tasks::model::{valid_description, valid_title, StatusFilter, Task};
+use crate::tasks::rows::{self, sql_error, Positions};
 use crate::tasks::sync_state::{Field, SyncState};
 
-pub const TASKS_DOC: &str = "tasks";
-/// 2 added the sync state; a version 1 file reads as having none.
-pub const TASKS_SCHEMA_VERSION: u64 = 2;
+/// How often a store that has subscribers looks for other processes' changes.
+pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
+/// More changes than this at once reach views as one `many` (reload everything).
+const MANY: usize = 64;
 
-#[derive(Serialize, Deserialize)]
-struct TasksDoc {
-    schema_version: u64,
-    tasks: Vec<Task>,
-    #[serde(default)]
-    sync: SyncState,
-}
-
-/// The tasks and their sync state live in one document, so a change and the outbox entry
-/// that sends it to the backend are written together or not at all.
+/// The tasks and their sync state: a change and the outbox entry that sends it to the
+/// backend are committed together or not at all.
 #[derive(Debug, Clone, Default)]
 pub struct Inner {
     pub tasks: Vec<Task>,
@@ -38,15 +39,175 @@ pub struct Inner {
 /// What changed, for views that follow the store live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct TaskChange {
-    /// `added`, `updated`, `completed`, `reopened`, `deleted` or `restored`.
+    /// `added`, `updated`, `completed`, `reopened`, `deleted`, `restored`, or `many`
+    /// (with no task id: reload everything).
     pub kind: String,
     pub task_id: String,
 }
 
-pub struct TaskStore {
-    docs: Arc<dyn DocumentStore>,
-    inner: Mutex<Inner>,
+fn change(kind: &str, task_id: &str) -> TaskChange {
+    TaskChange {
+        kind: kind.into(),
+        task_id: task_id.into(),
+    }
+}
+
+/// What another process did, as changes to announce.
+fn changes_between(before: &[Task], after: &[Task]) -> Vec<TaskChange> {
+    let old: HashMap<&str, &Task> = before.iter().map(|t| (t.id.as_str(), t)).collect();
+    let mut out = Vec::new();
+    let mut seen = 0;
+    for task in after {
+        match old.get(task.id.as_str()) {
+            None => out.push(change("added", &task.id)),
+            Some(prev) => {
+                seen += 1;
+                if *prev != task {
+                    let kind = match (prev.completed, task.completed) {
+                        (false, true) => "completed",
+                        (true, false) => "reopened",
+                        _ => "updated",
+                    };
+                    out.push(change(kind, &task.id));
+                }
+            }
+        }
+    }
+    if seen < before.len() {
+        let now: std::collections::HashSet<&str> = after.iter().map(|t| t.id.as_str()).collect();
+        for task in before.iter().filter(|t| !now.contains(t.id.as_str())) {
+            out.push(change("deleted", &task.id));
+        }
+    }
+    if out.len() > MANY {
+        return vec![change("many", "")];
+    }
+    out
+}
+
+struct State {
+    conn: Connection,
+    inner: Inner,
+    positions: Positions,
+    /// The highest position in use; new tasks go after it.
+    last_position: i64,
+    /// `PRAGMA data_version` when `inner` was read; `None` after a failed write, so the
+    /// next use rereads.
+    seen: Option<i64>,
+}
+
+impl State {
+    fn data_version(&self) -> AppResult<i64> {
+        self.conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut stmt| stmt.query_row([], |r| r.get(0)))
+            .map_err(|e| sql_error("read", e))
+    }
+
+    /// Rereads everything if another connection committed since the last read; returns
+    /// what changed. Inside a transaction it reads that transaction's view.
+    fn refresh(&mut self) -> AppResult<Vec<TaskChange>> {
+        let outside = self.conn.is_autocommit();
+        if outside {
+            self.conn
+                .execute_batch("BEGIN")
+                .map_err(|e| sql_error("read", e))?;
+        }
+        let result = self.reload_if_changed();
+        if outside {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+        result
+    }
+
+    fn reload_if_changed(&mut self) -> AppResult<Vec<TaskChange>> {
+        let version = self.data_version()?;
+        if self.seen == Some(version) {
+            return Ok(Vec::new());
+        }
+        let (inner, positions) = rows::load(&self.conn)?;
+        let changes = if self.seen.is_some() {
+            changes_between(&self.inner.tasks, &inner.tasks)
+        } else {
+            // After a failed write nobody can tell what the views saw: reload them.
+            vec![change("many", "")]
+        };
+        self.last_position = positions.values().copied().max().unwrap_or(0);
+        self.inner = inner;
+        self.positions = positions;
+        self.seen = Some(version);
+        Ok(changes)
+    }
+
+    /// Runs `write` in a write transaction that starts from the latest committed state.
+    /// Returns its result and the other processes' changes found on the way.
+    fn write<T>(
+        &mut self,
+        write: impl FnOnce(&mut State) -> AppResult<T>,
+    ) -> AppResult<(T, Vec<TaskChange>)> {
+        if !self.conn.is_autocommit() {
+            // A panic inside an earlier write left its transaction open.
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.seen = None;
+        }
+        // Waits (up to the busy timeout) while another process writes.
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| sql_error("lock", e))?;
+        let result = self.refresh().and_then(|outside| {
+            let value = write(self)?;
+            self.conn
+                .execute_batch("COMMIT")
+                .map_err(|e| sql_error("save", e))?;
+            Ok((value, outside))
+        });
+        if result.is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            // The copy in memory may hold part of the failed change.
+            self.seen = None;
+        }
+        result
+    }
+}
+
+struct Shared {
+    state: Mutex<State>,
     changes: broadcast::Sender<TaskChange>,
+    recoveries: Mutex<Vec<Recovery>>,
+    watching: AtomicBool,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn announce(&self, changes: Vec<TaskChange>) {
+        for change in changes {
+            // No subscribers is fine: nobody is watching.
+            let _ = self.changes.send(change);
+        }
+    }
+
+    /// Reads under the lock, after taking in other processes' changes.
+    fn read<T>(&self, read: impl FnOnce(&Inner) -> T) -> T {
+        let mut state = self.state();
+        let changes = state.refresh().unwrap_or_else(|e| {
+            // Reads keep answering from the last good copy; writes report the failure.
+            tracing::warn!("could not reread the task database: {}", e.message);
+            Vec::new()
+        });
+        let value = read(&state.inner);
+        drop(state);
+        self.announce(changes);
+        value
+    }
+}
+
+pub struct TaskStore {
+    shared: Arc<Shared>,
 }
 
 fn not_found(id: &str) -> AppError {
@@ -54,77 +215,99 @@ fn not_found(id: &str) -> AppError {
 }
 
 impl TaskStore {
-    pub fn open(docs: Arc<dyn DocumentStore>) -> AppResult<Self> {
-        let inner = match docs.read(TASKS_DOC)? {
-            None => Inner::default(),
-            Some(doc) => {
-                let version = doc
-                    .get("schema_version")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0);
-                if version > TASKS_SCHEMA_VERSION {
-                    return Err(AppError::new(
-                        ErrorCode::StorageFailed,
-                        format!("tasks.json was written by a newer version of Todo Assistant (schema {version}); update the app to read it."),
-                    ));
-                }
-                let doc = serde_json::from_value::<TasksDoc>(Value::Object(doc)).map_err(|e| {
-                    AppError::new(
-                        ErrorCode::StorageCorrupt,
-                        format!("tasks.json does not have the expected shape: {e}"),
-                    )
-                })?;
-                Inner {
-                    tasks: doc.tasks,
-                    sync: doc.sync,
-                }
-            }
+    /// Opens (creating, migrating or importing as needed) the tasks of `data_dir`.
+    pub fn open(data_dir: &Path) -> AppResult<Self> {
+        let (conn, recoveries) = db::open(data_dir)?;
+        let mut state = State {
+            conn,
+            inner: Inner::default(),
+            positions: Positions::new(),
+            last_position: 0,
+            seen: None,
         };
+        state.refresh()?;
         Ok(Self {
-            docs,
-            inner: Mutex::new(inner),
-            changes: broadcast::channel(256).0,
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                changes: broadcast::channel(256).0,
+                recoveries: Mutex::new(recoveries),
+                watching: AtomicBool::new(false),
+            }),
         })
     }
 
-    /// Every change made from now on, whoever made it (the UI, the assistant, sync).
+    /// Repairs made when opening (a damaged database or tasks.json set aside), to report.
+    pub fn take_recoveries(&self) -> Vec<Recovery> {
+        std::mem::take(&mut self.shared.recoveries.lock().unwrap())
+    }
+
+    /// Every change made from now on, whoever made it (the UI, the assistant, sync, or
+    /// another process on the same folder, noticed within `WATCH_INTERVAL`).
     pub fn subscribe(&self) -> broadcast::Receiver<TaskChange> {
-        self.changes.subscribe()
+        let receiver = self.shared.changes.subscribe();
+        if !self.shared.watching.swap(true, Ordering::SeqCst) {
+            watch(Arc::downgrade(&self.shared));
+        }
+        receiver
     }
 
-    fn announce(&self, kind: &str, task: &Task) {
-        // No subscribers is fine: nobody is watching.
-        let _ = self.changes.send(TaskChange {
-            kind: kind.into(),
-            task_id: task.id.clone(),
-        });
-    }
-
-    /// Applies `change` to a copy of the tasks and their sync state, writes it, and only
-    /// then makes it current: a change is reported done only once it is durable.
+    /// Applies `change` to a copy of the latest tasks and sync state and commits what it
+    /// changed; a change is reported done only once it is durable.
     pub fn transact<T>(&self, change: impl FnOnce(&mut Inner) -> AppResult<T>) -> AppResult<T> {
-        let mut inner = self.inner.lock().unwrap();
-        let mut next = inner.clone();
-        let result = change(&mut next)?;
-        let doc = serde_json::to_value(TasksDoc {
-            schema_version: TASKS_SCHEMA_VERSION,
-            tasks: next.tasks.clone(),
-            sync: next.sync.clone(),
-        })
-        .map_err(|e| AppError::internal(format!("could not encode tasks: {e}")))?;
-        let Value::Object(doc) = doc else {
-            return Err(AppError::internal("tasks document is not an object"));
-        };
-        self.docs.write(TASKS_DOC, &doc)?;
-        *inner = next;
+        let mut state = self.shared.state();
+        let (result, outside) = state.write(|st| {
+            let mut next = st.inner.clone();
+            let result = change(&mut next)?;
+            st.positions = rows::write_diff(&st.conn, &st.inner, &st.positions, &next)?;
+            st.last_position = st.positions.values().copied().max().unwrap_or(0);
+            st.inner = next;
+            Ok(result)
+        })?;
+        drop(state);
+        self.shared.announce(outside);
         Ok(result)
     }
 
-    fn change<T>(
+    /// One task's edit without copying the list: `change` names the task it touched, and
+    /// only that task's row and the outbox rows that changed are written.
+    fn change_one<T>(
         &self,
-        change: impl FnOnce(&mut Vec<Task>, &mut SyncState) -> AppResult<T>,
+        change: impl FnOnce(&mut Vec<Task>, &mut SyncState) -> AppResult<(T, String)>,
     ) -> AppResult<T> {
-        self.transact(|inner| change(&mut inner.tasks, &mut inner.sync))
+        let mut state = self.shared.state();
+        let (result, outside) = state.write(|st| {
+            let outbox_before = st.inner.sync.outbox.clone();
+            let meta_before = SyncState {
+                target: st.inner.sync.target.clone(),
+                next_seq: st.inner.sync.next_seq,
+                last_synced_at: st.inner.sync.last_synced_at,
+                ..SyncState::default()
+            };
+            let (result, id) = change(&mut st.inner.tasks, &mut st.inner.sync)?;
+            let at = st.inner.tasks.iter().rposition(|t| t.id == id);
+            match at {
+                Some(at) => {
+                    let position = match st.positions.get(&id) {
+                        Some(&p) => p,
+                        None if at + 1 == st.inner.tasks.len() => st.last_position + rows::GAP,
+                        None => return Err(AppError::internal("a new task must go last")),
+                    };
+                    rows::upsert_task(&st.conn, &st.inner.tasks[at], position)?;
+                    st.positions.insert(id, position);
+                    st.last_position = st.last_position.max(position);
+                }
+                None => {
+                    rows::delete_task(&st.conn, &id)?;
+                    st.positions.remove(&id);
+                }
+            }
+            rows::write_meta(&st.conn, &meta_before, &st.inner.sync)?;
+            rows::write_outbox(&st.conn, &outbox_before, &st.inner.sync.outbox)?;
+            Ok(result)
+        })?;
+        drop(state);
+        self.shared.announce(outside);
+        Ok(result)
     }
 
     /// From now on local changes are queued for `target`; tasks not on it yet are queued too.
@@ -136,45 +319,42 @@ impl TaskStore {
         })
     }
 
-    /// A consistent copy of the tasks and their sync state.
+    /// A consistent copy of the latest tasks and their sync state.
     pub fn snapshot(&self) -> Inner {
-        self.inner.lock().unwrap().clone()
+        self.shared.read(Inner::clone)
     }
 
     /// Tells views that `kind` happened to the task (sync uses it after pulling).
     pub fn notify(&self, kind: &str, task_id: &str) {
-        let _ = self.changes.send(TaskChange {
-            kind: kind.into(),
-            task_id: task_id.into(),
-        });
+        self.shared.announce(vec![change(kind, task_id)]);
     }
 
     pub fn list(&self, filter: StatusFilter) -> Vec<Task> {
-        self.inner
-            .lock()
-            .unwrap()
-            .tasks
-            .iter()
-            .filter(|task| filter.admits(task))
-            .cloned()
-            .collect()
+        self.shared.read(|inner| {
+            inner
+                .tasks
+                .iter()
+                .filter(|task| filter.admits(task))
+                .cloned()
+                .collect()
+        })
     }
 
     pub fn get(&self, id: &str) -> AppResult<Task> {
-        self.inner
-            .lock()
-            .unwrap()
-            .tasks
-            .iter()
-            .find(|task| task.id == id)
-            .cloned()
-            .ok_or_else(|| not_found(id))
+        self.shared.read(|inner| {
+            inner
+                .tasks
+                .iter()
+                .find(|task| task.id == id)
+                .cloned()
+                .ok_or_else(|| not_found(id))
+        })
     }
 
     pub fn add(&self, title: &str, description: Option<&str>) -> AppResult<Task> {
         let title = valid_title(title)?;
         let description = valid_description(description)?;
-        let task = self.change(|tasks, sync| {
+        let task = self.change_one(|tasks, sync| {
             let at = now();
             let task = Task {
                 id: new_id("task"),
@@ -186,9 +366,10 @@ impl TaskStore {
             };
             tasks.push(task.clone());
             sync.record_create(&task.id);
-            Ok(task)
+            let id = task.id.clone();
+            Ok((task, id))
         })?;
-        self.announce("added", &task);
+        self.notify("added", &task.id);
         Ok(task)
     }
 
@@ -199,7 +380,7 @@ impl TaskStore {
         fields: &[Field],
         edit: impl FnOnce(&mut Task),
     ) -> AppResult<Task> {
-        let task = self.change(|tasks, sync| {
+        let task = self.change_one(|tasks, sync| {
             let task = tasks
                 .iter_mut()
                 .find(|task| task.id == id)
@@ -207,9 +388,9 @@ impl TaskStore {
             edit(task);
             task.updated_at = now();
             sync.record_edit(id, fields);
-            Ok(task.clone())
+            Ok((task.clone(), id.to_string()))
         })?;
-        self.announce(kind, &task);
+        self.notify(kind, &task.id);
         Ok(task)
     }
 
@@ -224,8 +405,8 @@ impl TaskStore {
     pub fn restore(&self, task: Task) -> AppResult<Task> {
         let title = valid_title(&task.title)?;
         let description = valid_description(task.description.as_deref())?;
-        let restored = self.change(|tasks, sync| {
-            if tasks.iter().any(|t| t.id == task.id) {
+        let restored = self.transact(|inner| {
+            if inner.tasks.iter().any(|t| t.id == task.id) {
                 return Err(AppError::invalid_input(format!(
                     "Task {} already exists.",
                     task.id
@@ -237,12 +418,12 @@ impl TaskStore {
                 updated_at: now(),
                 ..task
             };
-            tasks.push(restored.clone());
-            tasks.sort_by_key(|t| t.created_at);
-            sync.record_restore(&restored.id);
+            inner.tasks.push(restored.clone());
+            inner.tasks.sort_by_key(|t| t.created_at);
+            inner.sync.record_restore(&restored.id);
             Ok(restored)
         })?;
-        self.announce("restored", &restored);
+        self.notify("restored", &restored.id);
         Ok(restored)
     }
 
@@ -276,26 +457,44 @@ impl TaskStore {
     }
 
     pub fn delete(&self, id: &str) -> AppResult<Task> {
-        let task = self.change(|tasks, sync| {
+        let task = self.change_one(|tasks, sync| {
             let at = tasks
                 .iter()
                 .position(|task| task.id == id)
                 .ok_or_else(|| not_found(id))?;
             sync.record_delete(id);
-            Ok(tasks.remove(at))
+            Ok((tasks.remove(at), id.to_string()))
         })?;
-        self.announce("deleted", &task);
+        self.notify("deleted", &task.id);
         Ok(task)
+    }
+}
+
+/// Polls `PRAGMA data_version` (a few microseconds, no table read) while anyone listens,
+/// and rereads only when another process committed. Ends when the store is dropped.
+fn watch(shared: Weak<Shared>) {
+    let spawned = std::thread::Builder::new()
+        .name("tasks-watch".into())
+        .spawn(move || loop {
+            std::thread::sleep(WATCH_INTERVAL);
+            let Some(shared) = shared.upgrade() else {
+                break;
+            };
+            if shared.changes.receiver_count() > 0 {
+                shared.read(|_| ());
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("changes by other processes will show after the next edit: {e}");
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::documents::FileDocuments;
 
     fn open(dir: &std::path::Path) -> TaskStore {
-        TaskStore::open(Arc::new(FileDocuments::new(dir))).unwrap()
+        TaskStore::open(dir).unwrap()
     }
 
     #[test]
@@ -346,7 +545,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = open(dir.path());
         store.add("Keep me", None).unwrap();
-        let before = std::fs::read(dir.path().join("tasks.json")).unwrap();
+        let before = open(dir.path()).snapshot();
         assert_eq!(
             store.add("   ", None).unwrap_err().code,
             ErrorCode::InvalidInput
@@ -367,10 +566,9 @@ mod tests {
             store.delete("task_nope").unwrap_err().code,
             ErrorCode::NotFound
         );
-        assert_eq!(
-            std::fs::read(dir.path().join("tasks.json")).unwrap(),
-            before
-        );
+        let after = open(dir.path()).snapshot();
+        assert_eq!(after.tasks, before.tasks);
+        assert_eq!(after.sync, before.sync);
         assert_eq!(store.list(StatusFilter::All).len(), 1);
     }
 }

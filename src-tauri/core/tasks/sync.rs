@@ -272,13 +272,14 @@ pub async fn sync_once(store: &TaskStore, client: &BackendClient) -> SyncOutcome
             .iter()
             .find(|t| t.id == queued.op.local_id())
             .cloned();
+        let sent = local.as_ref().map(local_fields);
         let step = push_one(store, client, &mut server, &queued, local, &snapshot.sync).await;
         match step {
             Ok(ack) => {
                 let seq = queued.seq;
                 let acked = store.transact(|inner| {
                     inner.sync.outbox.retain(|q| q.seq != seq);
-                    ack.apply(inner);
+                    ack.apply(inner, queued.op.local_id(), sent.as_ref());
                     Ok(())
                 });
                 if let Err(e) = acked {
@@ -309,17 +310,53 @@ struct Ack {
 }
 
 impl Ack {
-    fn apply(self, inner: &mut crate::tasks::store::Inner) {
+    /// Applies the answer to the latest state, which may have moved on while the request
+    /// was out (the user, or another process, edited or deleted the task): `sent` is what
+    /// the op sent, and a field changed since is kept and queued again, never overwritten.
+    fn apply(
+        self,
+        inner: &mut crate::tasks::store::Inner,
+        local_id: &str,
+        sent: Option<&ServerFields>,
+    ) {
+        let changed_since: Vec<Field> = match (sent, inner.tasks.iter().find(|t| t.id == local_id))
+        {
+            (Some(sent), Some(task)) => {
+                let current = local_fields(task);
+                [Field::Title, Field::Description, Field::Completed]
+                    .into_iter()
+                    .filter(|f| current.get(*f) != sent.get(*f))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         if let Some((local_id, task)) = self.map {
             inner
                 .sync
                 .server_ids
                 .insert(local_id.clone(), task.id.clone());
+            // Deleted while its create was out: the delete now knows what to delete.
+            for queued in &mut inner.sync.outbox {
+                if let OutboxOp::Delete {
+                    local_id: id,
+                    server_id: server_id @ None,
+                    ..
+                } = &mut queued.op
+                {
+                    if *id == local_id {
+                        *server_id = Some(task.id.clone());
+                    }
+                }
+            }
             inner.sync.bases.insert(local_id, task.fields());
         }
         if let Some(local_id) = self.unmap {
             inner.sync.server_ids.remove(&local_id);
             inner.sync.bases.remove(&local_id);
+            // Put back (undo) while its delete was out: it is new to the server again.
+            if inner.tasks.iter().any(|t| t.id == local_id) && !inner.sync.is_pending(&local_id) {
+                inner.sync.record_create(&local_id);
+            }
         }
         if let Some(local_id) = self.remove_local {
             inner.tasks.retain(|t| t.id != local_id);
@@ -327,15 +364,22 @@ impl Ack {
             inner.sync.server_ids.remove(&local_id);
             inner.sync.bases.remove(&local_id);
         }
-        if let Some((local_id, values)) = self.local_values {
+        if let Some((local_id, mut values)) = self.local_values {
             if let Some(task) = inner.tasks.iter_mut().find(|t| t.id == local_id) {
-                if local_fields(task) != values {
+                let current = local_fields(task);
+                for field in &changed_since {
+                    set_field(&mut values, *field, &current);
+                }
+                if current != values {
                     task.title = values.title;
                     task.description = values.description;
                     task.completed = values.completed;
                     task.updated_at = now();
                 }
             }
+        }
+        if !changed_since.is_empty() && inner.sync.server_ids.contains_key(local_id) {
+            inner.sync.record_edit(local_id, &changed_since);
         }
         inner.sync.conflicts.extend(self.conflicts);
     }

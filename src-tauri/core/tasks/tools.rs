@@ -230,12 +230,10 @@ pub fn run_tool(store: &TaskStore, name: &str, arguments: &str) -> ToolRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::documents::FileDocuments;
-    use std::sync::Arc;
 
     fn store() -> (tempfile::TempDir, TaskStore) {
         let dir = tempfile::tempdir().unwrap();
-        let store = TaskStore::open(Arc::new(FileDocuments::new(dir.path()))).unwrap();
+        let store = TaskStore::open(dir.path()).unwrap();
         (dir, store)
     }
 
