@@ -14,12 +14,17 @@ use tauri_plugin_store::{Store, StoreBuilder};
 
 use crate::error::{AppError, AppResult};
 use crate::storage::atomic::{self, Recovery};
-use crate::storage::documents::{self, Document, DocumentStore};
+use crate::storage::documents::{self, Document, DocumentStore, Stamp};
+
+/// An open document and the version of its file the plugin holds.
+type Cached<R> = (Arc<Store<R>>, Option<Stamp>);
 
 pub struct PluginDocuments<R: Runtime> {
     app: AppHandle<R>,
     root: PathBuf,
-    open: Mutex<HashMap<String, Arc<Store<R>>>>,
+    /// Each open document and the version of its file the plugin holds: another process
+    /// (`serve`, a second window's core) may replace the file, and then it is reloaded.
+    open: Mutex<HashMap<String, Cached<R>>>,
     recoveries: Mutex<Vec<Recovery>>,
 }
 
@@ -34,37 +39,56 @@ impl<R: Runtime> PluginDocuments<R> {
     }
 
     fn load_store(&self, name: &str) -> AppResult<Option<Arc<Store<R>>>> {
-        if let Some(store) = self.open.lock().unwrap().get(name) {
-            return Ok(Some(store.clone()));
-        }
         let path = documents::document_path(&self.root, name)?;
+        let on_disk = documents::stamp_of(&path)?;
+        if let Some((store, seen)) = self.open.lock().unwrap().get(name) {
+            if *seen == on_disk {
+                return Ok(Some(store.clone()));
+            }
+        }
         let recovery = atomic::ensure_loadable(&path, documents::parses_as_object)?;
         if recovery != Recovery::Clean {
             self.recoveries.lock().unwrap().push(recovery);
         }
-        if !path.exists() {
+        let Some(stamp) = documents::stamp_of(&path)? else {
+            if let Some((store, _)) = self.open.lock().unwrap().remove(name) {
+                store.close_resource();
+            }
             return Ok(None);
-        }
-        let store = StoreBuilder::new(&self.app, &path)
-            .disable_auto_save()
-            .build()
-            .map_err(|e| AppError::storage("open", &path, e))?;
+        };
+        let existing = self.open.lock().unwrap().get(name).map(|(s, _)| s.clone());
+        let store = match existing {
+            Some(store) => {
+                store
+                    .reload()
+                    .map_err(|e| AppError::storage("reload", &path, e))?;
+                store
+            }
+            None => StoreBuilder::new(&self.app, &path)
+                .disable_auto_save()
+                .build()
+                .map_err(|e| AppError::storage("open", &path, e))?,
+        };
         self.open
             .lock()
             .unwrap()
-            .insert(name.to_string(), store.clone());
+            .insert(name.to_string(), (store.clone(), Some(stamp)));
         Ok(Some(store))
     }
 
     /// Takes every open document out of the plugin, so its exit-time save skips them.
     pub fn close_all(&self) {
-        for (_, store) in self.open.lock().unwrap().drain() {
+        for (_, (store, _)) in self.open.lock().unwrap().drain() {
             store.close_resource();
         }
     }
 }
 
 impl<R: Runtime> DocumentStore for PluginDocuments<R> {
+    fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
     fn read(&self, name: &str) -> AppResult<Option<Document>> {
         Ok(self
             .load_store(name)?
@@ -74,20 +98,29 @@ impl<R: Runtime> DocumentStore for PluginDocuments<R> {
     fn write(&self, name: &str, doc: &Document) -> AppResult<()> {
         let path = documents::document_path(&self.root, name)?;
         atomic::write_json(&path, doc)?;
-        match self.load_store(name)? {
-            Some(store) => {
-                store.clear();
-                for (key, value) in doc {
-                    store.set(key.clone(), value.clone());
-                }
-            }
-            None => return Err(AppError::internal(format!("{} vanished", path.display()))),
+        let cached = self.open.lock().unwrap().get(name).map(|(s, _)| s.clone());
+        let Some(store) = cached else {
+            // Not open yet: loading it now reads exactly what was just written.
+            return match self.load_store(name)? {
+                Some(_) => Ok(()),
+                None => Err(AppError::internal(format!("{} vanished", path.display()))),
+            };
+        };
+        store.clear();
+        for (key, value) in doc {
+            store.set(key.clone(), value.clone());
         }
+        // Whoever must not miss another process's write in between holds `lock_folder`.
+        let stamp = documents::stamp_of(&path)?;
+        self.open
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), (store, stamp));
         Ok(())
     }
 
     fn remove(&self, name: &str) -> AppResult<()> {
-        if let Some(store) = self.open.lock().unwrap().remove(name) {
+        if let Some((store, _)) = self.open.lock().unwrap().remove(name) {
             store.close_resource();
         }
         documents::remove_file(&documents::document_path(&self.root, name)?)

@@ -14,8 +14,11 @@ use crate::storage::atomic::{self, Recovery};
 pub type Document = Map<String, Value>;
 
 pub trait DocumentStore: Send + Sync {
-    /// Reads `name`; a file that does not parse is moved aside (reported through
-    /// `take_recoveries`) and its last good copy read instead, if any.
+    /// The folder the documents live in.
+    fn root(&self) -> &Path;
+    /// Reads `name` as it is on disk now, whoever wrote it last; a file that does not parse
+    /// is moved aside (reported through `take_recoveries`) and its last good copy read
+    /// instead, if any.
     fn read(&self, name: &str) -> AppResult<Option<Document>>;
     fn write(&self, name: &str, doc: &Document) -> AppResult<()>;
     fn remove(&self, name: &str) -> AppResult<()>;
@@ -23,6 +26,62 @@ pub trait DocumentStore: Send + Sync {
     fn names(&self) -> AppResult<Vec<String>>;
     /// Repairs made since the last call, for the UI to report.
     fn take_recoveries(&self) -> Vec<Recovery>;
+
+    /// Which version of `name` is on disk: changes whenever any process replaces it.
+    fn stamp(&self, name: &str) -> AppResult<Option<Stamp>> {
+        stamp_of(&document_path(self.root(), name)?)
+    }
+
+    /// Holds off every other process's `lock_folder` on this folder until dropped, for a
+    /// read-modify-write that must not lose another process's change.
+    fn lock_folder(&self) -> AppResult<FolderLock> {
+        FolderLock::acquire(self.root())
+    }
+}
+
+/// A file's identity and size and modification time: a rename into place (every write)
+/// gives a new inode, so two versions never share a stamp even within one clock tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+pub fn stamp_of(path: &Path) -> AppResult<Option<Stamp>> {
+    match fs::metadata(path) {
+        Ok(meta) => Ok(Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: std::os::unix::fs::MetadataExt::ino(&meta),
+        })),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(AppError::storage("inspect", path, e)),
+    }
+}
+
+/// An exclusive advisory lock on `<folder>/.lock` (flock on Unix, LockFileEx on Windows),
+/// released when dropped or when the process dies, so a kill -9 never leaves it held.
+pub struct FolderLock {
+    _file: fs::File,
+}
+
+impl FolderLock {
+    pub fn acquire(folder: &Path) -> AppResult<Self> {
+        fs::create_dir_all(folder).map_err(|e| AppError::storage("create folder", folder, e))?;
+        let path = folder.join(".lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| AppError::storage("open", &path, e))?;
+        file.lock()
+            .map_err(|e| AppError::storage("lock", &path, e))?;
+        Ok(Self { _file: file })
+    }
 }
 
 const EXTENSION: &str = ".json";
@@ -108,6 +167,10 @@ impl FileDocuments {
 }
 
 impl DocumentStore for FileDocuments {
+    fn root(&self) -> &Path {
+        &self.root
+    }
+
     fn read(&self, name: &str) -> AppResult<Option<Document>> {
         read_checked(&document_path(&self.root, name)?, &self.recoveries)
     }

@@ -8,7 +8,7 @@
 //! a deleted thread's file is removed before the index forgets it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,7 +17,7 @@ use crate::chatkit::store::{page_after, ThreadStore};
 use crate::chatkit::types::{Order, Page, ThreadItem, ThreadMetadata};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::atomic::Recovery;
-use crate::storage::documents::{Document, DocumentStore};
+use crate::storage::documents::{Document, DocumentStore, Stamp};
 
 pub const THREAD_SCHEMA_VERSION: u64 = 1;
 const INDEX: &str = "index";
@@ -46,6 +46,9 @@ struct ThreadDoc {
 
 #[derive(Default)]
 struct Index {
+    /// The version of `index.json` this copy was read from or written as; another
+    /// process's write changes it, and the copy is then reread.
+    stamp: Option<Stamp>,
     next_seq: u64,
     by_seq: BTreeMap<u64, ThreadMetadata>,
     seq_of: HashMap<String, u64>,
@@ -171,12 +174,41 @@ impl FileThreadStore {
             }
         }
         if changed {
+            let _folder = docs.lock_folder()?;
             docs.write(INDEX, &encode(&index.to_doc())?)?;
         }
+        index.stamp = docs.stamp(INDEX)?;
         Ok(Self {
             docs,
             index: Mutex::new(index),
         })
+    }
+
+    /// The index as it is on disk now: reread when another process replaced it since.
+    fn fresh(&self) -> AppResult<MutexGuard<'_, Index>> {
+        let mut index = self.index.lock().unwrap();
+        let on_disk = self.docs.stamp(INDEX)?;
+        if on_disk != index.stamp {
+            let mut reread = Index::default();
+            if let Some(doc) = self.docs.read(INDEX)? {
+                let stored = decode::<IndexDoc>(INDEX, doc)?;
+                reread.next_seq = stored.next_seq;
+                for entry in stored.threads {
+                    reread.insert(entry.seq, entry.thread);
+                }
+            }
+            reread.stamp = self.docs.stamp(INDEX)?;
+            *index = reread;
+        }
+        Ok(index)
+    }
+
+    /// Writes the index and remembers the version written, so this process does not
+    /// reread its own write. Callers hold `lock_folder`.
+    fn write_index(&self, index: &mut Index) -> AppResult<()> {
+        self.docs.write(INDEX, &encode(&index.to_doc())?)?;
+        index.stamp = self.docs.stamp(INDEX)?;
+        Ok(())
     }
 
     fn read_thread_doc(&self, thread_id: &str) -> AppResult<ThreadDoc> {
@@ -214,7 +246,9 @@ impl FileThreadStore {
         thread_id: &str,
         edit: impl FnOnce(&mut Vec<ThreadItem>) -> AppResult<()>,
     ) -> AppResult<()> {
-        let index = self.index.lock().unwrap();
+        // Another process may append to the same thread: read, change and write under the lock.
+        let _folder = self.docs.lock_folder()?;
+        let index = self.fresh()?;
         self.require_thread(&index, thread_id)?;
         let mut doc = self.read_thread_doc(thread_id)?;
         edit(&mut doc.items)?;
@@ -225,7 +259,8 @@ impl FileThreadStore {
 impl FileThreadStore {
     /// Adds many new threads with one index write (imports, benchmarks).
     pub fn create_threads(&self, threads: &[ThreadMetadata]) -> AppResult<()> {
-        let mut index = self.index.lock().unwrap();
+        let _folder = self.docs.lock_folder()?;
+        let mut index = self.fresh()?;
         for thread in threads {
             if index.seq_of.contains_key(&thread.id) {
                 return Err(AppError::invalid_input(format!(
@@ -235,24 +270,25 @@ impl FileThreadStore {
             }
             self.create_file(&mut index, thread)?;
         }
-        self.docs.write(INDEX, &encode(&index.to_doc())?)
+        self.write_index(&mut index)
     }
 }
 
 impl ThreadStore for FileThreadStore {
     fn load_thread(&self, thread_id: &str) -> AppResult<ThreadMetadata> {
-        let index = self.index.lock().unwrap();
+        let index = self.fresh()?;
         let seq = self.require_thread(&index, thread_id)?;
         Ok(index.by_seq[&seq].clone())
     }
 
     fn save_thread(&self, thread: &ThreadMetadata) -> AppResult<()> {
-        let mut index = self.index.lock().unwrap();
+        let _folder = self.docs.lock_folder()?;
+        let mut index = self.fresh()?;
         match index.seq_of.get(&thread.id).copied() {
             Some(seq) => {
                 // The index is the authority for metadata; the file's copy serves rebuilds.
                 let previous = index.by_seq.insert(seq, thread.clone());
-                if let Err(e) = self.docs.write(INDEX, &encode(&index.to_doc())?) {
+                if let Err(e) = self.write_index(&mut index) {
                     if let Some(previous) = previous {
                         index.by_seq.insert(seq, previous);
                     }
@@ -264,7 +300,7 @@ impl ThreadStore for FileThreadStore {
             }
             None => {
                 let seq = self.create_file(&mut index, thread)?;
-                let written = self.docs.write(INDEX, &encode(&index.to_doc())?);
+                let written = self.write_index(&mut index);
                 if written.is_err() {
                     index.seq_of.remove(&thread.id);
                     index.by_seq.remove(&seq);
@@ -280,7 +316,7 @@ impl ThreadStore for FileThreadStore {
         after: Option<&str>,
         order: Order,
     ) -> AppResult<Page<ThreadMetadata>> {
-        let index = self.index.lock().unwrap();
+        let index = self.fresh()?;
         // Starting from the cursor's sequence number keeps a page O(limit), not O(threads).
         let cursor = after.and_then(|after| index.seq_of.get(after).copied());
         let page = match (order, cursor) {
@@ -302,12 +338,13 @@ impl ThreadStore for FileThreadStore {
     }
 
     fn delete_thread(&self, thread_id: &str) -> AppResult<()> {
-        let mut index = self.index.lock().unwrap();
+        let _folder = self.docs.lock_folder()?;
+        let mut index = self.fresh()?;
         let seq = self.require_thread(&index, thread_id)?;
         self.docs.remove(thread_id)?;
         let removed = index.by_seq.remove(&seq);
         index.seq_of.remove(thread_id);
-        let written = self.docs.write(INDEX, &encode(&index.to_doc())?);
+        let written = self.write_index(&mut index);
         if written.is_err() {
             // The file is gone; the next start's reconcile drops the stale index entry.
             tracing::warn!(thread_id, "index not updated after delete: {removed:?}");
@@ -323,7 +360,7 @@ impl ThreadStore for FileThreadStore {
         order: Order,
     ) -> AppResult<Page<ThreadItem>> {
         let items = {
-            let index = self.index.lock().unwrap();
+            let index = self.fresh()?;
             self.require_thread(&index, thread_id)?;
             self.read_thread_doc(thread_id)?.items
         };
@@ -334,7 +371,7 @@ impl ThreadStore for FileThreadStore {
     }
 
     fn load_item(&self, thread_id: &str, item_id: &str) -> AppResult<ThreadItem> {
-        let index = self.index.lock().unwrap();
+        let index = self.fresh()?;
         self.require_thread(&index, thread_id)?;
         self.read_thread_doc(thread_id)?
             .items
@@ -448,6 +485,77 @@ mod tests {
             .unwrap();
         assert_eq!(desc.data.len(), 1);
         assert_eq!(desc.data[0].id, "m1");
+    }
+
+    #[test]
+    fn two_stores_on_one_folder_keep_each_others_threads() {
+        // Two processes on one data folder (the app and `serve`), each with its own copy.
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path());
+        let serve = open(dir.path());
+        app.save_thread(&thread("thr_app")).unwrap();
+        serve.save_thread(&thread("thr_serve")).unwrap();
+        app.save_thread(&thread("thr_app2")).unwrap();
+        let ids = |store: &FileThreadStore| -> Vec<String> {
+            let page = store.load_threads(100, None, Order::Asc).unwrap();
+            page.data.into_iter().map(|t| t.id).collect()
+        };
+        assert_eq!(ids(&app), ["thr_app", "thr_serve", "thr_app2"]);
+        assert_eq!(
+            ids(&serve),
+            ids(&app),
+            "each sees the other's new thread, no restart"
+        );
+
+        // A rename in one and a delete in the other: both kept.
+        let mut renamed = thread("thr_app");
+        renamed.title = Some("Groceries".into());
+        serve.save_thread(&renamed).unwrap();
+        app.delete_thread("thr_serve").unwrap();
+        serve
+            .add_item("thr_app2", &message("thr_app2", "msg_1", "from serve"))
+            .unwrap();
+        app.add_item("thr_app2", &message("thr_app2", "msg_2", "from the app"))
+            .unwrap();
+        for store in [&app, &serve, &open(dir.path())] {
+            assert_eq!(ids(store), ["thr_app", "thr_app2"]);
+            assert_eq!(
+                store.load_thread("thr_app").unwrap().title.as_deref(),
+                Some("Groceries")
+            );
+            let items = store.load_items("thr_app2", None, 10, Order::Asc).unwrap();
+            let got: Vec<_> = items.data.iter().map(|i| i.id.as_str()).collect();
+            assert_eq!(got, ["msg_1", "msg_2"]);
+        }
+    }
+
+    #[test]
+    fn threads_created_at_once_from_many_stores_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let stores: Vec<_> = (0..4).map(|_| Arc::new(open(dir.path()))).collect();
+        let workers: Vec<_> = stores
+            .iter()
+            .enumerate()
+            .map(|(w, store)| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for n in 0..10 {
+                        store.save_thread(&thread(&format!("thr_{w}_{n}"))).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        let page = open(dir.path())
+            .load_threads(100, None, Order::Asc)
+            .unwrap();
+        assert_eq!(
+            page.data.len(),
+            40,
+            "a thread was dropped by another store's write"
+        );
     }
 
     #[test]
