@@ -1,3 +1,4 @@
+import "./chat.css";
 import { useCallback, useEffect, useEffectEvent, useState, type ReactNode } from "react";
 import { commands, type AppError, type Settings } from "../bindings";
 import { CHATKIT_API_URL, START_PROMPTS } from "../chatkit/ChatPanel";

@@ -144,6 +144,8 @@ export function createChatSession({ client, store, runClientTool, onThreadChange
         }
         if (ticket !== opened) return;
         store.dispatch({ type: "local.opened", thread, items, hasMore, after });
+        // Opened from the history (or at start): the next start reopens it.
+        onThreadChange(thread.id);
       } catch (e) {
         if (ticket !== opened) return;
         store.dispatch({ type: "local.opened", thread: null, items: [], hasMore: false, after: null });

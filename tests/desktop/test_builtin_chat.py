@@ -1,0 +1,185 @@
+"""The built-in chat view, for real in the app's webview: the Local connection pointed at a
+fake Responses API on loopback (tests/agent/fake_responses.py, shaped like the `openai`
+package's types), no ChatKit script anywhere. A person asks for a task and sees the answer
+stream in, the task shows in Tasks and in `todo-assistant tasks list`, Stop keeps the part
+already written, threads are renamed and deleted from the history, and a restart reopens
+the last thread; in light and in dark."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harness import (
+    APP_IDENTIFIER, ROOT, WebDriver, app_binary, app_data_dir, app_environment, choose_chat_view, wait_for,
+)
+
+sys.path.insert(0, str(ROOT / "tests" / "agent"))
+from fake_responses import FakeResponses, ResponseBuilder, calls, text  # noqa: E402
+
+PROMPT = "Add a task to buy groceries"
+REPLY = ["I've", " added", " **Buy groceries**", " to your list:\n\n", "- Buy groceries\n"]
+SLOW_WORDS = [f" word{n}" for n in range(80)]
+
+
+def slow_reply(request):
+    return ResponseBuilder(request).start().message(["Here goes:", *SLOW_WORDS]).completed().stream(delay=0.08)
+
+
+def onboard_local(driver: WebDriver, fake: FakeResponses) -> None:
+    wait_for(lambda: "Welcome to Todo Assistant" in driver.text(), 60, "the onboarding screen")
+    driver.type("input[type=url]", fake.base_url)
+    driver.type("input[type=password]", fake.api_key)
+    driver.click("button[type=submit]")
+    wait_for(lambda: driver.script("return document.querySelector('nav.sidebar') !== null"), 30,
+             "the main view after onboarding")
+
+
+def assistant_texts(driver: WebDriver) -> list[str]:
+    return driver.script("return [...document.querySelectorAll('.builtin-chat .message.assistant')].map(e => e.innerText)")
+
+
+def user_texts(driver: WebDriver) -> list[str]:
+    return driver.script("return [...document.querySelectorAll('.builtin-chat .message.user .bubble')].map(e => e.innerText)")
+
+
+def open_thread_id(driver: WebDriver) -> str | None:
+    return driver.script("return document.querySelector('.thread-entry.open')?.dataset.threadId ?? null")
+
+
+def send(driver: WebDriver, words: str) -> None:
+    driver.type("textarea.composer-input", words)
+    driver.click("button[name=send]")
+
+
+def cli_tasks(home: Path) -> list[dict]:
+    out = subprocess.run(
+        [str(app_binary()), "tasks", "--data-dir", str(app_data_dir(home)), "list"],
+        capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)["tasks"]
+
+
+def screenshot(xvfb, name: str) -> None:
+    shot = xvfb.screenshot(name)
+    assert shot.exists()
+
+
+def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, tmp_path):
+    fake = FakeResponses().start()
+    env = app_environment(tmp_path, xvfb.display)
+    try:
+        driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
+        try:
+            onboard_local(driver, fake)
+            choose_chat_view(driver, "builtin")
+            driver.wait_find(".builtin-chat textarea.composer-input", 30)
+            assert driver.script("return customElements.get('openai-chatkit') === undefined"), \
+                "the built-in view must not need ChatKit's script"
+
+            # "Add a task to buy groceries": the tool runs, its line shows, the answer streams.
+            fake.script(calls(("add_task", {"title": "Buy groceries"}, "call_groceries")), text(*REPLY))
+            send(driver, PROMPT)
+            wait_for(lambda: user_texts(driver) == [PROMPT], 15, "the user's message")
+            wait_for(lambda: any("Buy groceries" in t and "to your list" in t for t in assistant_texts(driver)), 30,
+                     "the streamed answer")
+            assert driver.script(
+                "return [...document.querySelectorAll('.builtin-chat .task-line-title')].map(e => e.innerText)"
+            ) == ["Added “Buy groceries”"]
+            # Markdown: bold and a list, as elements, not asterisks.
+            assert driver.script("return document.querySelector('.builtin-chat .message.assistant strong')?.innerText") \
+                == "Buy groceries"
+            assert driver.script("return document.querySelectorAll('.builtin-chat .message.assistant li').length") == 1
+            first_thread = wait_for(lambda: open_thread_id(driver), 15, "the thread in the history")
+            assert [t["title"] for t in cli_tasks(tmp_path)] == ["Buy groceries"]
+            screenshot(xvfb, "builtin-chat-light")
+
+            # The task is in the Tasks view too.
+            driver.click("nav.sidebar button[data-view=tasks]")
+            wait_for(lambda: driver.script("return document.querySelector('.tasks-pane')?.innerText ?? ''")
+                     .count("Buy groceries") == 1, 15, "the task in the Tasks view")
+            driver.click("nav.sidebar button[data-view=chat]")
+            wait_for(lambda: driver.script("return document.querySelector('.builtin-chat textarea')?.offsetParent != null"),
+                     15, "the chat again")
+
+            # Stop halfway: the words so far stay, the rest never comes, and the core keeps them.
+            fake.script(slow_reply)
+            send(driver, "Tell me a long story")
+            wait_for(lambda: any("word5" in t for t in assistant_texts(driver)), 30, "the slow answer to stream",
+                     interval=0.05)
+            driver.click("button[name=stop]")
+            time.sleep(80 * 0.08)  # long enough for the whole answer, had it not been stopped
+            stopped = assistant_texts(driver)[-1]
+            assert "word5" in stopped and "word79" not in stopped, stopped
+            assert "Stopped" in driver.text()
+
+            # A second thread, then rename and delete from the history.
+            driver.click(".builtin-chat .chat-header > button:last-child")  # New chat
+            fake.script(text("Sure, a fresh start."))
+            send(driver, "A second chat")
+            wait_for(lambda: any("fresh start" in t for t in assistant_texts(driver)), 30, "the second answer")
+            second_thread = wait_for(lambda: (t := open_thread_id(driver)) != first_thread and t, 15,
+                                     "the second thread")
+            driver.click(f".thread-entry[data-thread-id='{second_thread}'] button[aria-label^='Rename']")
+            rename = driver.wait_find("input[aria-label='Chat title']")
+            driver.script("arguments[0].select()", {"element-6066-11e4-a52e-4f735466cecf": rename})
+            driver.type("input[aria-label='Chat title']", "Scratch" + "\ue007")
+            wait_for(lambda: driver.script(
+                f"return document.querySelector(\".thread-entry[data-thread-id='{second_thread}']\")?.innerText"
+            ) and "Scratch" in driver.script(
+                f"return document.querySelector(\".thread-entry[data-thread-id='{second_thread}']\").innerText"
+            ), 15, "the renamed thread")
+            driver.click(f".thread-entry[data-thread-id='{second_thread}'] button[aria-label^='Delete']")
+            driver.click(".thread-confirm button.danger")
+            wait_for(lambda: driver.script(
+                f"return document.querySelector(\".thread-entry[data-thread-id='{second_thread}']\") === null"
+            ), 15, "the deleted thread to leave the history")
+            # Reopen the first thread from the history: it is the one remembered at exit.
+            driver.click(f".thread-entry[data-thread-id='{first_thread}'] button.thread-open")
+            wait_for(lambda: user_texts(driver)[:1] == [PROMPT], 15, "the first thread reopened")
+            wait_for(lambda: driver.call('window.__TAURI_INTERNALS__.invoke("get_settings", {})')["value"]
+                     ["last_thread_id"] == first_thread, 15, "the reopened thread to be remembered")
+        finally:
+            driver.close()
+        closed_at = time.monotonic()
+        wait_for(lambda: not any(
+            (p / "comm").read_text().strip() == "todo-assistant"
+            and f"XDG_DATA_HOME={tmp_path / 'data'}".encode() in (p / "environ").read_bytes().split(b"\0")
+            for p in Path("/proc").iterdir() if p.name.isdigit() and _readable(p)
+        ), 90, "the first app to exit")
+        print(f"the app exited {time.monotonic() - closed_at:.1f} s after its window closed")
+
+        # Restarted, in dark: the built-in view and the last thread, with the stopped answer kept.
+        dark = dict(env, GTK_THEME="Adwaita:dark")
+        driver = WebDriver(dark, app_binary(), tmp_path / "webdriver-2.log")
+        try:
+            wait_for(lambda: driver.script("return document.querySelector('.builtin-chat') !== null"), 60,
+                     "the built-in chat after a restart")
+            wait_for(lambda: open_thread_id(driver) == first_thread, 30, "the last thread to reopen")
+            wait_for(lambda: len(user_texts(driver)) == 2, 30, "the thread's messages")
+            assert user_texts(driver) == [PROMPT, "Tell me a long story"]
+            kept = assistant_texts(driver)[-1]
+            assert "word5" in kept and "word79" not in kept, kept
+            assert driver.script(
+                "return document.querySelector(\".thread-entry[data-thread-id='" + second_thread + "']\") === null"
+            ), "a deleted thread came back"
+            screenshot(xvfb, "builtin-chat-dark")
+        finally:
+            driver.close()
+    finally:
+        fake.close()
+    assert not fake.problems, "\n".join(fake.problems)
+    subprocess.run(["secret-tool", "clear", "service", APP_IDENTIFIER, "username", "openai_api_key"], env=env)
+
+
+def _readable(proc: Path) -> bool:
+    try:
+        (proc / "environ").read_bytes()
+        (proc / "comm").read_text()
+        return True
+    except OSError:
+        return False
