@@ -8,6 +8,7 @@ pub mod chatkit;
 pub mod cli;
 pub mod error;
 pub mod logging;
+pub mod mcp;
 pub mod serve;
 pub mod storage;
 pub mod tasks;

@@ -30,6 +30,8 @@ pub enum Command {
     Backend(BackendCommand),
     /// Legacy: sessions for an OpenAI-hosted Agent Builder workflow
     Hosted(HostedCommand),
+    /// Serve the tasks to other AI apps as an MCP server on stdin/stdout
+    Mcp(crate::mcp::McpArgs),
 }
 
 /// `todo-assistant-cli`: the headless binary, which always takes a subcommand.
@@ -113,6 +115,7 @@ pub fn execute(command: Command) -> ExitCode {
         Command::Tasks(cmd) => tasks::run(cmd),
         Command::Backend(cmd) => backend::run(cmd),
         Command::Hosted(cmd) => hosted::run(cmd),
+        Command::Mcp(args) => crate::mcp::run(args).map(|()| Outcome::Printed),
     };
     match outcome {
         Ok(Outcome::Done(value)) => print_line(&value, ExitCode::SUCCESS),
