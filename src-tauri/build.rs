@@ -28,6 +28,8 @@ const APP_COMMANDS: &[&str] = &[
     "backend_sign_out",
     "backend_status",
     "chatkit_session_secret",
+    "mcp_setup",
+    "add_to_claude_desktop",
 ];
 
 fn main() {

@@ -6,7 +6,9 @@ pub mod plugin_store;
 pub mod state;
 
 // The core's rooms, under the names the shell and its tests have always used.
-pub use todo_assistant_core::{agent, broker, chatkit, cli, error, logging, serve, storage, tasks};
+pub use todo_assistant_core::{
+    agent, broker, chatkit, cli, error, logging, mcp, mcp_setup, serve, storage, tasks,
+};
 
 use tauri::{Manager, RunEvent};
 
@@ -49,6 +51,8 @@ pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::connection::backend_sign_out,
             commands::connection::backend_status,
             commands::connection::chatkit_session_secret,
+            commands::app::mcp_setup,
+            commands::app::add_to_claude_desktop,
         ])
         .events(tauri_specta::collect_events![
             commands::tasks::TasksChanged,

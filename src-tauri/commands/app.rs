@@ -3,6 +3,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::mcp_setup::{self, ClaudeConfigWritten, McpSetup};
 use crate::state::{AppPaths, AppState};
 use crate::storage::atomic::Recovery;
 
@@ -40,4 +41,38 @@ pub fn open_logs_folder(app: AppHandle, state: State<'_, AppState>) -> AppResult
                 ),
             )
         })
+}
+
+/// The MCP configuration for other AI apps, naming this installation's binary; the data
+/// folder is named only when it is not the one `mcp` opens by default.
+fn mcp_command(state: &AppState) -> AppResult<(std::path::PathBuf, Option<std::path::PathBuf>)> {
+    let exe = std::env::current_exe()
+        .map_err(|e| AppError::internal(format!("cannot tell where the app is installed: {e}")))?;
+    let data_dir = &state.paths.data_dir;
+    let named = match todo_assistant_core::serve::default_data_dir() {
+        Ok(default) if &default == data_dir => None,
+        _ => Some(data_dir.clone()),
+    };
+    Ok((mcp_setup::server_command(&exe), named))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn mcp_setup(state: State<'_, AppState>) -> AppResult<McpSetup> {
+    let (command, data_dir) = mcp_command(&state)?;
+    Ok(mcp_setup::setup(&command, data_dir.as_deref()))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn add_to_claude_desktop(state: State<'_, AppState>) -> AppResult<ClaudeConfigWritten> {
+    let (command, data_dir) = mcp_command(&state)?;
+    let setup = mcp_setup::setup(&command, data_dir.as_deref());
+    let path = mcp_setup::claude_config_path().ok_or_else(|| {
+        AppError::new(
+            ErrorCode::StorageFailed,
+            "This system has no folder where Claude Desktop keeps its config; paste the snippet instead.",
+        )
+    })?;
+    mcp_setup::add_to_claude_desktop(&path, &setup.command, &setup.args)
 }

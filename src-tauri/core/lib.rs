@@ -9,6 +9,7 @@ pub mod cli;
 pub mod error;
 pub mod logging;
 pub mod mcp;
+pub mod mcp_setup;
 pub mod serve;
 pub mod storage;
 pub mod tasks;

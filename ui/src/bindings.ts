@@ -232,6 +232,22 @@ async chatkitSessionSecret(current: string | null) : Promise<Result<ClientSecret
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async mcpSetup() : Promise<Result<McpSetup, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mcp_setup") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async addToClaudeDesktop() : Promise<Result<ClaudeConfigWritten, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_to_claude_desktop") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -289,6 +305,15 @@ body: string | null;
  * For streamed answers: pass it to `chatkit_cancel` to stop the stream.
  */
 stream_id: string | null }
+export type ClaudeConfigWritten = { path: string; 
+/**
+ * The previous file, kept before the change; `None` when there was none.
+ */
+backup: string | null; 
+/**
+ * Other MCP servers found in the file and kept.
+ */
+kept_servers: string[] }
 /**
  * What the webview gets: a token to send with every ChatKit request, and when it expires.
  */
@@ -426,6 +451,19 @@ export type LocalConnection = {
  * An OpenAI-compatible API base URL; `None` means OpenAI itself.
  */
 base_url: string | null; model: string }
+export type McpSetup = { 
+/**
+ * The program the other app starts, and its arguments.
+ */
+command: string; args: string[]; 
+/**
+ * Config snippets to paste, as pretty JSON.
+ */
+claude_desktop: string; cursor: string; vscode: string; 
+/**
+ * Where Claude Desktop keeps its config on this system, if it has a known place.
+ */
+claude_config_path: string | null }
 /**
  * What loading a file found, so the caller can tell the user about a repair.
  */

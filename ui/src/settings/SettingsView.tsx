@@ -5,6 +5,7 @@ import { asAppError, unwrap } from "../shared/ipc";
 import { ChatViewForm } from "./ChatViewForm";
 import { ConnectionForm } from "./ConnectionForm";
 import { DomainKeyForm } from "./DomainKeyForm";
+import { OtherAppsForm } from "./OtherAppsForm";
 
 export function SettingsView({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
@@ -34,6 +35,9 @@ export function SettingsView({ settings, onSaved }: { settings: Settings; onSave
         <h2>Chat</h2>
         <ChatViewForm settings={settings} />
         <DomainKeyForm settings={settings} onSaved={onSaved} />
+      </div>
+      <div className="card wide">
+        <OtherAppsForm />
       </div>
       <div className="card wide">
         <h2>About and troubleshooting</h2>
