@@ -195,3 +195,57 @@ def choose_chat_view(driver: WebDriver, choice: str) -> None:
     wait_for(lambda: driver.script(f"return document.querySelector('input[name=chat-view][value={choice}]').checked"),
              10, f"the {choice} chat view to be chosen")
     driver.click("nav.sidebar button[data-view=chat]")
+
+
+def app_pids(home: Path) -> list[int]:
+    """The app processes started with this test's profile (found in /proc by XDG_DATA_HOME)."""
+    marker = f"XDG_DATA_HOME={home / 'data'}".encode()
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == "todo-assistant":
+                if marker in (proc / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(proc.name))
+        except OSError:  # it exited while we looked, or is not ours to read
+            continue
+    return pids
+
+
+def close_app_window(display: str) -> bool:
+    """Closes the app's window the way a window manager does (WM_DELETE_WINDOW)."""
+    from Xlib import X, display as xdisplay, protocol
+
+    dpy = xdisplay.Display(display)
+    try:
+        pending = [dpy.screen().root]
+        while pending:
+            window = pending.pop()
+            try:
+                if window.get_wm_name() == "Todo Assistant":
+                    protocols = dpy.intern_atom("WM_PROTOCOLS")
+                    delete = dpy.intern_atom("WM_DELETE_WINDOW")
+                    event = protocol.event.ClientMessage(
+                        window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))
+                    window.send_event(event, event_mask=X.NoEventMask)
+                    dpy.flush()
+                    return True
+                pending.extend(window.query_tree().children)
+            except Exception:  # a window may vanish while we walk the tree
+                continue
+        return False
+    finally:
+        dpy.close()
+
+
+def wait_app_closed(home: Path, display: str, timeout: float = 60) -> None:
+    """After WebDriver ends its session the app should be gone. WebKitWebDriver does not
+    always close a Tauri window when it deletes the session, so if the app is still there
+    its window is closed as a person closes it; either way the app must then exit by itself
+    (the next launch would otherwise hand over to it)."""
+    try:
+        wait_for(lambda: not app_pids(home), 10, "the app to exit after the WebDriver session")
+        return
+    except TimeoutError:
+        pass
+    assert close_app_window(display), "the app is running but has no window to close"
+    wait_for(lambda: not app_pids(home), timeout, "the app to exit after its window was closed")

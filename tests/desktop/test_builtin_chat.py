@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from harness import (
-    APP_IDENTIFIER, ROOT, WebDriver, app_binary, app_data_dir, app_environment, choose_chat_view, wait_for,
+    APP_IDENTIFIER, ROOT, WebDriver, app_binary, app_data_dir, app_environment, choose_chat_view, wait_app_closed,
+    wait_for,
 )
 
 sys.path.insert(0, str(ROOT / "tests" / "agent"))
@@ -145,13 +146,7 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
                      ["last_thread_id"] == first_thread, 15, "the reopened thread to be remembered")
         finally:
             driver.close()
-        closed_at = time.monotonic()
-        wait_for(lambda: not any(
-            (p / "comm").read_text().strip() == "todo-assistant"
-            and f"XDG_DATA_HOME={tmp_path / 'data'}".encode() in (p / "environ").read_bytes().split(b"\0")
-            for p in Path("/proc").iterdir() if p.name.isdigit() and _readable(p)
-        ), 90, "the first app to exit")
-        print(f"the app exited {time.monotonic() - closed_at:.1f} s after its window closed")
+        wait_app_closed(tmp_path, xvfb.display)
 
         # Restarted, in dark: the built-in view and the last thread, with the stopped answer kept.
         dark = dict(env, GTK_THEME="Adwaita:dark")
@@ -175,11 +170,3 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
     assert not fake.problems, "\n".join(fake.problems)
     subprocess.run(["secret-tool", "clear", "service", APP_IDENTIFIER, "username", "openai_api_key"], env=env)
 
-
-def _readable(proc: Path) -> bool:
-    try:
-        (proc / "environ").read_bytes()
-        (proc / "comm").read_text()
-        return True
-    except OSError:
-        return False

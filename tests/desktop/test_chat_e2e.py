@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from harness import (
-    ARTIFACTS, ROOT, WebDriver, app_binary, app_environment, choose_chat_view, complete_local_onboarding, wait_for,
+    ARTIFACTS, ROOT, WebDriver, app_binary, app_environment, choose_chat_view, complete_local_onboarding, wait_app_closed,
+    wait_for,
 )
 
 KEY = "sk-test-ChatE2E-4kP2"
@@ -120,7 +121,7 @@ def test_chat_streams_remembers_its_thread_and_reopens_it(xvfb, tmp_path):
         driver.close()
 
     # A second launch while the first still runs would hand over to it and leave.
-    wait_for(lambda: not app_running(tmp_path), 30, "the first app to exit")
+    wait_app_closed(tmp_path, xvfb.display)
 
     driver = WebDriver(env, app_binary(), tmp_path / "webdriver-2.log")
     try:
