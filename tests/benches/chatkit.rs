@@ -113,7 +113,50 @@ fn main() {
         &mut samples,
     );
 
+    create_cost_by_threads_stored();
     assistant::run();
+}
+
+/// `threads.create` with an echoed answer, with 10 and with 10,000 threads stored: the
+/// target is the same cost for both.
+fn create_cost_by_threads_stored() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let create = br#"{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"Add a task to buy groceries"}],"attachments":[],"inference_options":{}}}}"#;
+    let mut p50s = Vec::new();
+    for stored in [10, THREADS] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let docs = Arc::new(FileDocuments::new(dir.path()));
+        let store = FileThreadStore::open(docs).expect("store");
+        let seed: Vec<ThreadMetadata> = (0..stored).map(thread).collect();
+        store.create_threads(&seed).expect("seed");
+        let server = ChatKitServer::new(Arc::new(store), Arc::new(EchoResponder));
+        let mut samples = Vec::new();
+        for _ in 0..100 {
+            let started = Instant::now();
+            let response = runtime
+                .block_on(server.handle(create))
+                .expect("threads.create");
+            if let ChatKitResponse::Stream(mut events) = response {
+                runtime.block_on(async { while events.recv().await.is_some() {} });
+            }
+            samples.push(started.elapsed());
+        }
+        let p50 = percentile(&mut samples, 0.5);
+        p50s.push(p50);
+        report(
+            &format!("threads.create + echoed answer ({stored} stored)"),
+            "same with 10 and 10k",
+            &mut samples,
+        );
+    }
+    println!(
+        "{:<48} {:>8.1}x   (target 1.0x)",
+        "threads.create at 10k stored vs 10 stored",
+        p50s[1].as_secs_f64() / p50s[0].as_secs_f64()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
