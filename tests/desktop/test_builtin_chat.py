@@ -2,8 +2,8 @@
 fake Responses API on loopback (tests/agent/fake_responses.py, shaped like the `openai`
 package's types), no ChatKit script anywhere. A person asks for a task and sees the answer
 stream in, the task shows in Tasks and in `todo-assistant tasks list`, Stop keeps the part
-already written, threads are renamed and deleted from the history, and a restart reopens
-the last thread; in light and in dark."""
+already written, the task list widget draws, threads are renamed and deleted from the
+history, and a restart reopens the last thread; in light and in dark."""
 
 from __future__ import annotations
 
@@ -120,9 +120,13 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
 
             # A second thread, then rename and delete from the history.
             driver.click(".builtin-chat .chat-header > button:last-child")  # New chat
-            fake.script(text("Sure, a fresh start."))
-            send(driver, "A second chat")
-            wait_for(lambda: any("fresh start" in t for t in assistant_texts(driver)), 30, "the second answer")
+            # "What's pending?": the task list widget the core sends, drawn by the built-in view.
+            fake.script(calls(("list_tasks", {"status": "pending"}, "call_pending")), text("Here is what's pending."))
+            send(driver, "What's pending?")
+            wait_for(lambda: any("what's pending" in t for t in assistant_texts(driver)), 30, "the second answer")
+            widget = driver.script("return document.querySelector('.builtin-chat .widget')?.innerText ?? ''")
+            assert "Pending tasks (1)" in widget and "Buy groceries" in widget, widget
+            screenshot(xvfb, "builtin-chat-widget")
             second_thread = wait_for(lambda: (t := open_thread_id(driver)) != first_thread and t, 15,
                                      "the second thread")
             driver.click(f".thread-entry[data-thread-id='{second_thread}'] button[aria-label^='Rename']")
