@@ -33,3 +33,15 @@ pub fn init(log_dir: &Path) -> AppResult<WorkerGuard> {
         .map_err(|e| AppError::internal(format!("logging was already set up: {e}")))?;
     Ok(guard)
 }
+
+/// Logs of a headless subcommand (`serve`, `mcp`) to stderr, so stdout carries only its
+/// answers; `RUST_LOG` overrides `default_filter`.
+pub fn init_stderr(default_filter: &str) {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
+        )
+        .try_init();
+}

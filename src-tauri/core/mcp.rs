@@ -117,13 +117,7 @@ impl ServerHandler for TaskTools {
 /// Serves the tasks of the data folder on stdin/stdout until the client closes them. Logs
 /// go to stderr: stdout carries only protocol messages.
 pub fn run(args: McpArgs) -> AppResult<()> {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .try_init();
+    crate::logging::init_stderr("warn");
     let data_dir = match args.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,

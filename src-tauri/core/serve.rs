@@ -81,13 +81,7 @@ pub fn default_data_dir() -> AppResult<PathBuf> {
 
 /// Runs until killed. Prints one JSON line when ready: the URL, a client secret, its expiry.
 pub fn run(args: ServeArgs) -> AppResult<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    crate::logging::init_stderr("info");
     let data_dir = match args.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,
