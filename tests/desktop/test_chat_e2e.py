@@ -7,11 +7,9 @@ import json
 import subprocess
 import time
 
-from pathlib import Path
-
 from harness import (
-    ARTIFACTS, ROOT, WebDriver, app_binary, app_environment, choose_chat_view, complete_local_onboarding, wait_app_closed,
-    wait_for,
+    ARTIFACTS, ROOT, WebDriver, app_binary, app_environment, app_pids, choose_chat_view, complete_local_onboarding,
+    wait_app_closed, wait_for,
 )
 
 KEY = "sk-test-ChatE2E-4kP2"
@@ -53,19 +51,6 @@ def remembered_thread(driver):
     return answer["value"]["last_thread_id"]
 
 
-def app_running(home) -> bool:
-    """Whether an app process with this test's profile is still alive (read from /proc)."""
-    marker = f"XDG_DATA_HOME={home / 'data'}".encode()
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and (proc / "comm").read_text().strip() == "todo-assistant":
-                if marker in (proc / "environ").read_bytes().split(b"\0"):
-                    return True
-        except OSError:  # it exited while we looked, or is not ours to read
-            continue
-    return False
-
-
 def test_chat_streams_remembers_its_thread_and_reopens_it(xvfb, tmp_path):
     env = chat_environment(tmp_path, xvfb.display)
     driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
@@ -82,7 +67,7 @@ def test_chat_streams_remembers_its_thread_and_reopens_it(xvfb, tmp_path):
         assert refused["value"]["status"] == 401, refused
         assert json.loads(refused["value"]["body"])["code"] == "unauthenticated"
 
-        assert app_running(tmp_path)  # what the restart below waits on is really watched
+        assert app_pids(tmp_path)  # what the restart below waits on is really watched
         # Chosen ChatKit stays ChatKit (automatic would fall back to the built-in view here).
         choose_chat_view(driver, "chatkit")
         open_chat_with_standin(driver)

@@ -25,10 +25,20 @@ pub enum Recovery {
     },
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+/// `path` with `suffix` added to its file name, in the same folder.
+pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
     path.with_file_name(name)
+}
+
+/// Where a file that failed its check is moved: `<file>.corrupt-<unix ms>`.
+pub fn corrupt_path(path: &Path) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    sibling(path, &format!(".corrupt-{stamp}"))
 }
 
 pub fn backup_path(path: &Path) -> PathBuf {
@@ -109,11 +119,7 @@ pub fn ensure_loadable(path: &Path, parses: impl Fn(&[u8]) -> bool) -> AppResult
         return Ok(Recovery::Clean);
     }
 
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
-    let quarantined = sibling(path, &format!(".corrupt-{stamp}"));
+    let quarantined = corrupt_path(path);
     fs::rename(path, &quarantined).map_err(|e| AppError::storage("move aside", path, e))?;
     tracing::warn!(file = %path.display(), moved_to = %quarantined.display(), "file did not parse; moved aside");
 

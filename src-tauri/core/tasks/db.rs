@@ -105,23 +105,16 @@ fn passes_check(conn: &Connection, path: &Path) -> AppResult<bool> {
     }
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(suffix);
-    path.with_file_name(name)
-}
-
 /// Moves the database and its WAL aside under one name, so the pair can still be opened
 /// (and read by hand) later.
 fn quarantine(path: &Path) -> AppResult<Recovery> {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
-    let aside = sibling(path, &format!(".corrupt-{stamp}"));
+    let aside = atomic::corrupt_path(path);
     fs::rename(path, &aside).map_err(|e| AppError::storage("move aside", path, e))?;
-    let _ = fs::rename(sibling(path, "-wal"), sibling(&aside, "-wal"));
-    let _ = fs::remove_file(sibling(path, "-shm"));
+    let _ = fs::rename(
+        atomic::sibling(path, "-wal"),
+        atomic::sibling(&aside, "-wal"),
+    );
+    let _ = fs::remove_file(atomic::sibling(path, "-shm"));
     tracing::warn!(file = %path.display(), moved_to = %aside.display(), "task database failed its check; moved aside");
     Ok(Recovery::Quarantined {
         quarantined: aside.display().to_string(),
