@@ -541,6 +541,32 @@ mod tests {
     }
 
     #[test]
+    fn another_process_s_changes_are_announced_without_a_read() {
+        // Two stores on one folder are two processes: the app watching, the CLI writing.
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path());
+        let mut changes = app.subscribe();
+        let cli = open(dir.path());
+        let task = cli.add("Walk the dog", None).unwrap();
+        cli.set_completed(&task.id, true).unwrap();
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while seen.is_empty() && std::time::Instant::now() < deadline {
+            match changes.try_recv() {
+                Ok(change) => seen.push(change),
+                Err(_) => std::thread::sleep(WATCH_INTERVAL / 5),
+            }
+        }
+        assert_eq!(
+            seen.first().map(|c| c.task_id.as_str()),
+            Some(task.id.as_str()),
+            "the watcher never announced the other store's task: {seen:?}"
+        );
+        assert!(app.get(&task.id).unwrap().completed);
+    }
+
+    #[test]
     fn bad_input_and_unknown_ids_change_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = open(dir.path());
