@@ -8,6 +8,7 @@ const APP_COMMANDS: &[&str] = &[
     "secret_status",
     "save_secret",
     "clear_secret",
+    "test_model_server",
     "open_logs_folder",
     "save_chatkit_domain_key",
     "remember_thread",

@@ -32,6 +32,7 @@ pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::settings::secret_status,
             commands::settings::save_secret,
             commands::settings::clear_secret,
+            commands::settings::test_model_server,
             commands::settings::save_chatkit_domain_key,
             commands::settings::remember_thread,
             commands::chatkit::chatkit_client_secret,

@@ -1,7 +1,12 @@
 use tauri::State;
 
-use crate::broker::connection::{validated_domain_key, Connection, Settings};
+use crate::agent::client::{ModelClient, ModelConfig, RetryPolicy};
+use crate::broker::connection::{
+    http_url, is_loopback_url, validated_domain_key, ApiStyle, Connection, Settings, DEFAULT_MODEL,
+    DEFAULT_OPENAI_BASE_URL,
+};
 use crate::broker::keychain::{SecretSlot, SecretStatus};
+use crate::broker::secret::SecretString;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -46,6 +51,49 @@ pub fn save_chatkit_domain_key(
     settings.chatkit_domain_key = validated_domain_key(&domain_key)?;
     state.save_settings(&settings)?;
     Ok(settings)
+}
+
+/// Settings' "Test connection": reaches `GET {base_url}/models` with the key the form holds
+/// (typed, or else the one in use) and returns the model ids the server offers, so a wrong
+/// URL, a rejected key or a stopped server shows before anything is saved.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_model_server(
+    state: State<'_, AppState>,
+    base_url: Option<String>,
+    api_key: Option<String>,
+) -> AppResult<Vec<String>> {
+    let base_url = match base_url.as_deref().map(str::trim) {
+        None | Some("") => DEFAULT_OPENAI_BASE_URL.to_string(),
+        Some(url) => http_url("Base URL", url)?,
+    };
+    let typed = api_key
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .map(SecretString::new);
+    let api_key = match (typed, &state.environment.api_key) {
+        (Some(key), _) => Some(key),
+        (None, Some(key)) => Some(key.clone()),
+        (None, None) => {
+            let keychain = state.keychain.clone();
+            let stored = blocking(move || keychain.read(SecretSlot::OpenaiApiKey)).await;
+            match stored {
+                Ok(key) => key,
+                // A server on this computer needs no key, so no keychain either.
+                Err(_) if is_loopback_url(&base_url) => None,
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let config = ModelConfig {
+        base_url,
+        api_key,
+        model: DEFAULT_MODEL.into(),
+        api_style: ApiStyle::Automatic,
+    };
+    ModelClient::new(RetryPolicy::from_env())?
+        .list_models(&config)
+        .await
 }
 
 /// Remembers the open chat thread so the next start reopens it.

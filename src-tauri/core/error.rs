@@ -53,8 +53,11 @@ pub enum ErrorCode {
     HostedWorkflowEnded,
     /// OpenAI is limiting requests; retried, still refused.
     RateLimited,
-    /// OpenAI answered with server errors or could not be reached; retried.
+    /// OpenAI (or the OpenAI-compatible model server) answered with server errors or could
+    /// not be reached; retried.
     OpenaiUnavailable,
+    /// Nothing answers at a model server's loopback URL: Ollama or LM Studio is not running.
+    ModelServerNotRunning,
     /// A bug: the message says where.
     Internal,
 }
@@ -87,7 +90,8 @@ impl AppError {
             ErrorCode::BackendUnreachable
             | ErrorCode::BackendUnavailable
             | ErrorCode::BackendError
-            | ErrorCode::OpenaiUnavailable => 502,
+            | ErrorCode::OpenaiUnavailable
+            | ErrorCode::ModelServerNotRunning => 502,
             ErrorCode::KeychainUnavailable
             | ErrorCode::KeychainFailed
             | ErrorCode::StorageFailed

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::agent::client::{ModelClient, ModelConfig, RetryPolicy};
 use crate::agent::Agent;
 use crate::broker::client_secret::ClientSecrets;
-use crate::broker::connection::{DEFAULT_MODEL, DEFAULT_OPENAI_BASE_URL};
+use crate::broker::connection::{ApiStyle, DEFAULT_MODEL, DEFAULT_OPENAI_BASE_URL};
 use crate::chatkit::gateway::ChatKitGateway;
 use crate::chatkit::http::{self, CHATKIT_PATH};
 use crate::chatkit::responder::Responder;
@@ -41,23 +41,32 @@ pub struct ServeArgs {
     pub responder: String,
 }
 
+/// Which wire API `serve` speaks to the model server: automatic unless this names one.
+pub const API_STYLE_VAR: &str = "TODO_ASSISTANT_API_STYLE";
+
 /// The model settings `serve` takes from the environment; the key is never written anywhere.
-fn model_config_from_env() -> ModelConfig {
+fn model_config_from_env() -> AppResult<ModelConfig> {
     let env = crate::broker::environment::EnvironmentModel::from_env();
-    ModelConfig {
+    let api_style = match std::env::var(API_STYLE_VAR) {
+        Ok(raw) if !raw.trim().is_empty() => ApiStyle::parse(&raw)
+            .map_err(|e| AppError::invalid_input(format!("{API_STYLE_VAR}: {}", e.message)))?,
+        _ => ApiStyle::Automatic,
+    };
+    Ok(ModelConfig {
         base_url: env
             .base_url
             .unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
         api_key: env.api_key,
         model: env.model.unwrap_or_else(|| DEFAULT_MODEL.into()),
-    }
+        api_style,
+    })
 }
 
 fn responder_named(name: &str, data_dir: &std::path::Path) -> AppResult<Arc<dyn Responder>> {
     match name {
         "assistant" => {
             let tasks = Arc::new(TaskStore::open(data_dir)?);
-            let config = model_config_from_env();
+            let config = model_config_from_env()?;
             Ok(Arc::new(Agent::new(
                 ModelClient::new(RetryPolicy::from_env())?,
                 tasks,

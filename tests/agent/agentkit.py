@@ -39,7 +39,8 @@ TOOLS: dict[str, dict[str, Any]] = {
 }
 
 # Stable codes of the app_error client effect.
-APP_ERROR_CODES = {"invalid_api_key", "rate_limited", "model_unavailable", "model_stream_broken", "model_error"}
+APP_ERROR_CODES = {"invalid_api_key", "rate_limited", "model_unavailable", "model_stream_broken", "model_error",
+                   "model_not_found", "model_server_not_running", "model_no_tools", "model_api_not_found"}
 
 
 # -- the request contract ----------------------------------------------------------------------
@@ -185,6 +186,57 @@ def contract_problems(rec: Recorded, model: str = DEFAULT_MODEL) -> list[str]:
     return [f"request #{rec.index}: {x}" for x in p]
 
 
+def chat_contract_problems(rec: Recorded, model: str = DEFAULT_MODEL) -> list[str]:
+    """The same contract over Chat Completions: the instructions as the system message, the
+    five tools wrapped as {type: function, function: {...}}, every tool result answering a
+    call the assistant message before it made."""
+    body = rec.body
+    if not isinstance(body, dict):
+        return [f"request #{rec.index}: body is not a JSON object"]
+    p = []
+    if body.get("model") != model:
+        p.append(f"model {body.get('model')!r}, expected {model!r}")
+    if body.get("stream") is not True:
+        p.append(f"stream {body.get('stream')!r}, expected true")
+    tools = body.get("tools")
+    if not isinstance(tools, list) or not all(isinstance(t, dict) and set(t) == {"type", "function"} and t["type"] == "function" for t in tools):
+        p.append(f"tools must be [{{type: function, function: {{...}}}}], got {json.dumps(tools)[:300]}")
+    else:
+        p += tool_problems([{"type": t["type"], **t["function"]} for t in tools])
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return [f"request #{rec.index}: {x}" for x in p + ["no messages"]]
+    first = messages[0]
+    if first.get("role") != "system" or not (isinstance(first.get("content"), str) and first["content"].strip()):
+        p.append(f"messages[0] must be the instructions as a system message, got {json.dumps(first)[:200]}")
+    open_calls: set[str] = set()
+    for i, m in enumerate(messages[1:], start=1):
+        role = m.get("role")
+        if role == "tool":
+            if m.get("tool_call_id") not in open_calls:
+                p.append(f"messages[{i}]: tool result for {m.get('tool_call_id')!r} without a call in the assistant message before it")
+            open_calls.discard(m.get("tool_call_id"))
+            if not isinstance(m.get("content"), str):
+                p.append(f"messages[{i}]: tool content must be a (JSON) string")
+            continue
+        if open_calls:
+            p.append(f"messages[{i}]: calls {sorted(open_calls)} have no tool result before the next message")
+            open_calls.clear()
+        if role == "assistant":
+            for c in m.get("tool_calls") or []:
+                if c.get("function", {}).get("name") not in TOOLS:
+                    p.append(f"messages[{i}]: call of unknown tool {c.get('function')}")
+                open_calls.add(c.get("id"))
+        elif role in ("user", "system"):
+            if not isinstance(m.get("content"), str):
+                p.append(f"messages[{i}]: {role} content must be text, got {json.dumps(m.get('content'))[:200]}")
+        else:
+            p.append(f"messages[{i}]: unexpected role {role!r}")
+    if open_calls:
+        p.append(f"calls {sorted(open_calls)} have no tool result")
+    return [f"request #{rec.index}: {x}" for x in p]
+
+
 def simplify(items: list[dict]) -> list[tuple]:
     """Input items as comparable tuples: ("user", text), ("assistant", text),
     ("call", call_id, name, parsed arguments), ("output", call_id, parsed output)."""
@@ -280,8 +332,9 @@ class Agent:
         stream = self.client.stream(op, params)
         requests = self.fake.requests[before:] if self.fake else []
         problems = list(self.fake.problems) if self.fake else []
+        contract = chat_contract_problems if getattr(self.fake, "wire", "responses") == "chat" else contract_problems
         for rec in requests:
-            problems += contract_problems(rec, self.model)
+            problems += contract(rec, self.model)
         assert not problems, "the agent's requests to the model break the contract:\n" + "\n".join(problems)
         return Turn(stream, requests)
 

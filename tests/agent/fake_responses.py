@@ -493,6 +493,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class FakeResponses:
+    wire = "responses"
+
     def __init__(self, api_key: str | None = None) -> None:
         self.api_key = api_key or "sk-test-" + secrets.token_hex(16)
         self.requests: list[Recorded] = []

@@ -140,11 +140,14 @@ def test_server_error_then_recovers(agent: Agent):
 
 
 def test_refused_connection(launch):
-    agent = launch(OPENAI_BASE_URL=f"http://127.0.0.1:{closed_port()}/v1")
+    # Nothing listens there: on loopback that is a model server that is not running.
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    agent = launch(OPENAI_BASE_URL=url)
     started = time.monotonic()
     thread_id, turn = agent.create("Add milk")
     assert time.monotonic() - started < 20
-    assert_app_error(turn, "model_unavailable", allow_retry=True)
+    err = assert_app_error(turn, "model_server_not_running", allow_retry=True)
+    assert url in err.message, err.message
     assert [(i.type, message_text(i)) for i in agent.items(thread_id)] == [("user_message", "Add milk")]
     assert agent.fake.requests == []
 

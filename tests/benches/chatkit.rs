@@ -274,6 +274,7 @@ mod assistant {
                 base_url: format!("http://127.0.0.1:{port}/v1"),
                 api_key: None,
                 model: "bench".into(),
+                api_style: Default::default(),
             };
             let tasks = Arc::new(TaskStore::open(dir.path()).unwrap());
             let agent = Agent::new(ModelClient::new(RetryPolicy::default()).unwrap(), tasks, Arc::new(move || Ok(config.clone())));

@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "tasks": ["list", "add", "update", "complete", "reopen", "delete", "connect", "sync"],
     "backend": ["sign-in", "paste-token", "token-status", "sign-out", "session-secret", "chatkit"],
     "hosted": ["save-key", "session", "cancel"],
+    "models": [],
 }
 
 

@@ -162,7 +162,7 @@ def test_hosted_workflow_chat_warns_and_switches_to_local(xvfb, tmp_path):
         driver.wait_find("openai-chatkit[data-api=custom]", 20)
         assert "OpenAI ended hosted workflows" not in driver.text()
         settings = invoke(driver, "get_settings", {})
-        assert settings["connection"] == {"kind": "local", "base_url": None, "model": "gpt-5-mini"}
+        assert settings["connection"] == {"kind": "local", "base_url": None, "model": "gpt-5-mini", "api_style": "automatic"}
         assert settings["last_thread_id"] is None
         assert invoke(driver, "secret_status", {"slot": "openai_api_key"})["last_four"] == key[-4:]
     finally:

@@ -42,7 +42,7 @@ def test_key_saved_in_onboarding_is_in_the_keychain_only(xvfb, tmp_path):
         assert all(a["ok"] for a in answers), answers
         assert KEY not in json.dumps(answers)
         assert answers[2]["value"] == {"slot": "openai_api_key", "is_set": True, "last_four": KEY[-4:], "from_environment": False}
-        assert answers[0]["value"]["connection"] == {"kind": "local", "base_url": None, "model": "gpt-5-mini"}
+        assert answers[0]["value"]["connection"] == {"kind": "local", "base_url": None, "model": "gpt-5-mini", "api_style": "automatic"}
 
         driver.click("nav.sidebar button[data-view=settings]")
         wait_for(lambda: f"••••{KEY[-4:]}" in driver.text(), 20, "Settings to show the last four characters")

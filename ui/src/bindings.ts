@@ -59,6 +59,19 @@ async clearSecret(slot: SecretSlot) : Promise<Result<SecretStatus, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Settings' "Test connection": reaches `GET {base_url}/models` with the key the form holds
+ * (typed, or else the one in use) and returns the model ids the server offers, so a wrong
+ * URL, a rejected key or a stopped server shows before anything is saved.
+ */
+async testModelServer(baseUrl: string | null, apiKey: string | null) : Promise<Result<string[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_model_server", { baseUrl, apiKey }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async saveChatkitDomainKey(domainKey: string) : Promise<Result<Settings, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("save_chatkit_domain_key", { domainKey }) };
@@ -268,6 +281,22 @@ tasksChanged: "tasks-changed"
 
 /** user-defined types **/
 
+/**
+ * How the assistant talks to the model server.
+ */
+export type ApiStyle = 
+/**
+ * `POST /responses`; on 404 or 405 Chat Completions, remembered for that base URL.
+ */
+"automatic" | 
+/**
+ * OpenAI's Responses API only.
+ */
+"responses" | 
+/**
+ * `POST /chat/completions` only (llama.cpp, older vLLM and LM Studio, many gateways).
+ */
+"chat_completions"
 export type AppError = { code: ErrorCode; message: string }
 export type AppInfo = { version: string; paths: AppPaths; keychain_service: string; settings_recovery: Recovery }
 /**
@@ -436,9 +465,14 @@ export type ErrorCode =
  */
 "rate_limited" | 
 /**
- * OpenAI answered with server errors or could not be reached; retried.
+ * OpenAI (or the OpenAI-compatible model server) answered with server errors or could
+ * not be reached; retried.
  */
 "openai_unavailable" | 
+/**
+ * Nothing answers at a model server's loopback URL: Ollama or LM Studio is not running.
+ */
+"model_server_not_running" | 
 /**
  * A bug: the message says where.
  */
@@ -450,7 +484,12 @@ export type LocalConnection = {
 /**
  * An OpenAI-compatible API base URL; `None` means OpenAI itself.
  */
-base_url: string | null; model: string }
+base_url: string | null; model: string; 
+/**
+ * Which wire API the assistant speaks to the server (settings from before it existed
+ * read as automatic).
+ */
+api_style?: ApiStyle }
 export type McpSetup = { 
 /**
  * The program the other app starts, and its arguments.

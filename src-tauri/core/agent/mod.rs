@@ -1,19 +1,25 @@
 //! The assistant: streams the model's answer into ChatKit and runs the task tools it calls,
-//! feeding their outputs back, until the model answers or the step limit stops it.
+//! feeding their outputs back, until the model answers or the step limit stops it. The turn
+//! loop is the same for every server; how one model call goes over the wire (Responses API
+//! or Chat Completions) is behind `wire/`.
 
 pub mod client;
 pub mod input;
 pub mod sse;
+pub mod wire;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::agent::client::{ModelClient, ModelConfig, ModelFailure};
+use crate::agent::client::{ModelClient, ModelConfig, ModelFailure, ModelStream};
 use crate::agent::input::{
     entries, function_call, function_call_output, model_input, tool_run_record,
 };
+use crate::agent::wire::{FunctionCall, ModelEvent, ModelRequest, WireApi};
+use crate::broker::connection::ApiStyle;
 use crate::chatkit::responder::{AssistantMessageWriter, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::MAX_PAGE_SIZE;
 use crate::chatkit::types::{
@@ -41,13 +47,9 @@ pub struct Agent {
     client: ModelClient,
     tasks: Arc<TaskStore>,
     config: ConfigSource,
-}
-
-#[derive(Debug, Clone)]
-struct FunctionCall {
-    call_id: String,
-    name: String,
-    arguments: String,
+    /// Base URLs found to have no Responses API (automatic style): asked over Chat
+    /// Completions for as long as this process runs.
+    learned: std::sync::Mutex<HashMap<String, WireApi>>,
 }
 
 impl Agent {
@@ -56,6 +58,53 @@ impl Agent {
             client,
             tasks,
             config,
+            learned: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The wire API for this call: the one the setting names, or (automatic) the one that
+    /// worked for this base URL before, else the Responses API.
+    fn wire_for(&self, config: &ModelConfig) -> WireApi {
+        match config.api_style {
+            ApiStyle::Responses => WireApi::Responses,
+            ApiStyle::ChatCompletions => WireApi::ChatCompletions,
+            ApiStyle::Automatic => self
+                .learned
+                .lock()
+                .ok()
+                .and_then(|learned| learned.get(&config.base_url).copied())
+                .unwrap_or(WireApi::Responses),
+        }
+    }
+
+    /// Starts one streamed model call; in automatic mode a server without `/responses`
+    /// (404 or 405) is asked over Chat Completions instead, and that is remembered.
+    async fn start(
+        &self,
+        config: &ModelConfig,
+        request: &ModelRequest<'_>,
+    ) -> Result<(WireApi, String, ModelStream), ModelFailure> {
+        let api = self.wire_for(config);
+        match self.client.stream(config, api, &api.body(request)).await {
+            Ok((first, stream)) => Ok((api, first, stream)),
+            Err(ModelFailure::ApiMissing(detail))
+                if config.api_style == ApiStyle::Automatic && api == WireApi::Responses =>
+            {
+                tracing::info!(
+                    base_url = %config.base_url,
+                    "no Responses API there ({detail}); using Chat Completions from now on"
+                );
+                let chat = WireApi::ChatCompletions;
+                if let Ok(mut learned) = self.learned.lock() {
+                    learned.insert(config.base_url.clone(), chat);
+                }
+                let (first, stream) = self
+                    .client
+                    .stream(config, chat, &chat.body(request))
+                    .await?;
+                Ok((chat, first, stream))
+            }
+            Err(failure) => Err(failure),
         }
     }
 
@@ -67,80 +116,59 @@ impl Agent {
         input: &[Value],
         sink: &mut EventSink,
     ) -> Result<(Vec<Value>, Vec<FunctionCall>), RespondError> {
-        let body = json!({
-            "model": config.model,
-            "instructions": INSTRUCTIONS,
-            "input": input,
-            "tools": tool_definitions(),
-            "stream": true,
-            "store": false,
-            "parallel_tool_calls": true,
-        });
-        let (first, mut stream) = match self.client.stream(config, &body).await {
+        let tools = tool_definitions();
+        let request = ModelRequest {
+            model: &config.model,
+            instructions: INSTRUCTIONS,
+            input,
+            tools: &tools,
+        };
+        let (api, first, mut stream) = match self.start(config, &request).await {
             Ok(started) => started,
             Err(failure) => return Err(self.fail(failure, sink).await),
         };
+        let mut decoder = api.decoder();
         let mut writer: Option<AssistantMessageWriter> = None;
         let mut said: Vec<Value> = Vec::new();
         let mut calls = Vec::new();
         let mut next = Some(first);
-        while let Some(event) = next {
-            match event["type"].as_str().unwrap_or_default() {
-                "response.output_text.delta" => {
-                    let delta = event["delta"].as_str().unwrap_or_default().to_string();
-                    if writer.is_none() {
-                        writer = Some(AssistantMessageWriter::begin(sink).await?);
+        loop {
+            let events = match &next {
+                Some(data) => decoder.data(data),
+                None => decoder.end(),
+            };
+            for event in events {
+                match event {
+                    ModelEvent::TextDelta(delta) => {
+                        if writer.is_none() {
+                            writer = Some(AssistantMessageWriter::begin(sink).await?);
+                        }
+                        if let Some(writer) = writer.as_mut() {
+                            writer.delta(sink, delta).await?;
+                        }
                     }
-                    if let Some(writer) = writer.as_mut() {
-                        writer.delta(sink, delta).await?;
-                    }
-                }
-                "response.output_item.done" => match event["item"]["type"].as_str() {
-                    Some("message") => {
+                    ModelEvent::TextDone => {
                         if let Some(done) = writer.take() {
                             said.extend(entries(&done.finish(sink).await?));
                         }
                     }
-                    Some("function_call") => {
-                        let item = &event["item"];
-                        let text = |name: &str| item[name].as_str().unwrap_or_default().to_string();
-                        calls.push(FunctionCall {
-                            call_id: text("call_id"),
-                            name: text("name"),
-                            arguments: text("arguments"),
-                        });
+                    ModelEvent::ToolCall(call) => calls.push(call),
+                    ModelEvent::Completed => {
+                        if let Some(done) = writer.take() {
+                            said.extend(entries(&done.finish(sink).await?));
+                        }
+                        return Ok((said, calls));
                     }
-                    _ => {}
-                },
-                "response.completed" => {
-                    if let Some(done) = writer.take() {
-                        said.extend(entries(&done.finish(sink).await?));
+                    ModelEvent::Failed(failure) => {
+                        return Err(self.fail_keeping(writer, failure, sink).await)
                     }
-                    return Ok((said, calls));
                 }
-                "response.failed" | "response.incomplete" => {
-                    let detail = event["response"]["error"]["message"]
-                        .as_str()
-                        .or(event["response"]["incomplete_details"]["reason"].as_str())
-                        .unwrap_or("the response failed")
-                        .to_string();
-                    return Err(self
-                        .fail_keeping(writer, ModelFailure::ModelError(detail), sink)
-                        .await);
-                }
-                "error" => {
-                    let detail = event["message"]
-                        .as_str()
-                        .unwrap_or("the model sent an error")
-                        .to_string();
-                    return Err(self
-                        .fail_keeping(writer, ModelFailure::ModelError(detail), sink)
-                        .await);
-                }
-                _ => {}
             }
-            next = match stream.next_event().await {
-                Ok(event) => event,
+            if next.is_none() {
+                break;
+            }
+            next = match stream.next_data().await {
+                Ok(data) => data,
                 Err(failure) => return Err(self.fail_keeping(writer, failure, sink).await),
             };
         }

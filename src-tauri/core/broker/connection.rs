@@ -29,6 +29,39 @@ pub struct LocalConnection {
     /// An OpenAI-compatible API base URL; `None` means OpenAI itself.
     pub base_url: Option<String>,
     pub model: String,
+    /// Which wire API the assistant speaks to the server (settings from before it existed
+    /// read as automatic).
+    #[serde(default)]
+    pub api_style: ApiStyle,
+}
+
+/// How the assistant talks to the model server.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, specta::Type,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiStyle {
+    /// `POST /responses`; on 404 or 405 Chat Completions, remembered for that base URL.
+    #[default]
+    Automatic,
+    /// OpenAI's Responses API only.
+    Responses,
+    /// `POST /chat/completions` only (llama.cpp, older vLLM and LM Studio, many gateways).
+    ChatCompletions,
+}
+
+impl ApiStyle {
+    /// Reads `automatic`, `responses` or `chat_completions` (also with dashes).
+    pub fn parse(raw: &str) -> AppResult<Self> {
+        match raw.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "automatic" | "auto" => Ok(Self::Automatic),
+            "responses" => Ok(Self::Responses),
+            "chat_completions" | "chat" => Ok(Self::ChatCompletions),
+            other => Err(AppError::invalid_input(format!(
+                "API style must be automatic, responses or chat_completions, not `{other}`."
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -142,6 +175,7 @@ impl Connection {
                 Connection::Local(LocalConnection {
                     base_url,
                     model: model.to_string(),
+                    api_style: local.api_style,
                 })
             }
             Connection::Backend(backend) => Connection::Backend(BackendConnection {
@@ -175,6 +209,23 @@ pub fn http_url(field: &str, raw: &str) -> AppResult<String> {
     Ok(parsed.as_str().trim_end_matches('/').to_string())
 }
 
+/// Whether a URL names this computer (`localhost`, `127.0.0.0/8`, `::1`): a model server
+/// there (Ollama, LM Studio) needs no key and, when down, is one the user can start.
+pub fn is_loopback_url(raw: &str) -> bool {
+    match url::Url::parse(raw)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 impl Settings {
     /// The model settings of the Local connection. What the environment the app started in
     /// sets wins (a person exported it on purpose, and Settings says so); the key is read
@@ -187,11 +238,18 @@ impl Settings {
         use crate::error::ErrorCode;
         match &self.connection {
             Some(Connection::Local(local)) => {
+                let base_url = environment.base_url.clone().or_else(|| local.base_url.clone());
                 let api_key = match &environment.api_key {
                     Some(key) => Some(key.clone()),
+                    // A server on this computer needs no key, so no keychain either.
+                    None if base_url.as_deref().is_some_and(is_loopback_url) => {
+                        keychain_key().unwrap_or_else(|e| {
+                            tracing::info!("no keychain for a loopback model server: {}", e.message);
+                            None
+                        })
+                    }
                     None => keychain_key()?,
                 };
-                let base_url = environment.base_url.clone().or_else(|| local.base_url.clone());
                 if api_key.is_none() && base_url.is_none() {
                     return Err(AppError::new(
                         ErrorCode::InvalidInput,
@@ -202,6 +260,7 @@ impl Settings {
                     base_url: base_url.unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
                     api_key,
                     model: environment.model.clone().unwrap_or_else(|| local.model.clone()),
+                    api_style: local.api_style,
                 })
             }
             Some(_) => Err(AppError::new(
@@ -227,6 +286,7 @@ mod tests {
             connection: Some(Connection::Local(LocalConnection {
                 base_url: Some("http://127.0.0.1:11434/v1".into()),
                 model: "llama3.1".into(),
+                api_style: ApiStyle::ChatCompletions,
             })),
             chatkit_domain_key: "domain_pk_x".into(),
             last_thread_id: Some("thr_1".into()),
@@ -235,6 +295,48 @@ mod tests {
         assert_eq!(entries["schema_version"], SETTINGS_SCHEMA_VERSION);
         assert_eq!(entries["connection"]["kind"], "local");
         assert_eq!(Settings::from_entries(&entries), settings);
+    }
+
+    #[test]
+    fn a_local_connection_saved_before_api_styles_reads_as_automatic() {
+        let mut entries = Map::new();
+        entries.insert(
+            "connection".into(),
+            serde_json::json!({"kind": "local", "base_url": null, "model": "gpt-5-mini"}),
+        );
+        let Some(Connection::Local(local)) = Settings::from_entries(&entries).connection else {
+            panic!("not read as Local");
+        };
+        assert_eq!(local.api_style, ApiStyle::Automatic);
+        assert_eq!(
+            ApiStyle::parse("chat-completions").unwrap(),
+            ApiStyle::ChatCompletions
+        );
+        assert_eq!(ApiStyle::parse(" Responses ").unwrap(), ApiStyle::Responses);
+        assert_eq!(
+            ApiStyle::parse("soap").unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+    }
+
+    #[test]
+    fn loopback_urls_are_told_apart_from_remote_ones() {
+        for url in [
+            "http://localhost:11434/v1",
+            "http://127.0.0.1:1234/v1",
+            "http://[::1]:8080/v1",
+            "http://127.8.0.1/v1",
+        ] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in [
+            "https://api.openai.com/v1",
+            "http://localhost.example.com/v1",
+            "http://10.0.0.2/v1",
+            "not a url",
+        ] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
     }
 
     #[test]
@@ -249,6 +351,7 @@ mod tests {
         let ok = Connection::Local(LocalConnection {
             base_url: Some(" https://gateway.example.com/v1/ ".into()),
             model: " gpt-5-mini ".into(),
+            api_style: ApiStyle::Automatic,
         })
         .validated()
         .unwrap();
@@ -256,12 +359,14 @@ mod tests {
             ok,
             Connection::Local(LocalConnection {
                 base_url: Some("https://gateway.example.com/v1".into()),
-                model: "gpt-5-mini".into()
+                model: "gpt-5-mini".into(),
+                api_style: ApiStyle::Automatic
             })
         );
         let empty_base = Connection::Local(LocalConnection {
             base_url: Some("  ".into()),
             model: "m".into(),
+            api_style: ApiStyle::Automatic,
         })
         .validated()
         .unwrap();
@@ -274,10 +379,12 @@ mod tests {
             Connection::Local(LocalConnection {
                 base_url: Some("ftp://x".into()),
                 model: "m".into(),
+                api_style: ApiStyle::Automatic,
             }),
             Connection::Local(LocalConnection {
                 base_url: None,
                 model: "two words".into(),
+                api_style: ApiStyle::Automatic,
             }),
             Connection::Backend(BackendConnection {
                 url: "not a url".into(),
@@ -296,6 +403,7 @@ mod tests {
             connection: Some(Connection::Local(LocalConnection {
                 base_url: base_url.map(str::to_string),
                 model: "gpt-5-mini".into(),
+                api_style: ApiStyle::Automatic,
             })),
             ..Settings::default()
         }
@@ -339,6 +447,15 @@ mod tests {
             .local_model_config(&none, || Ok(None))
             .unwrap();
         assert!(ollama.api_key.is_none());
+        // Nor a keychain: one that cannot be reached is no obstacle to a loopback server.
+        let ollama = local(Some("http://127.0.0.1:11434/v1"))
+            .local_model_config(&none, keychain_down)
+            .unwrap();
+        assert!(ollama.api_key.is_none());
+        let remote = local(Some("https://openrouter.ai/api/v1"))
+            .local_model_config(&none, keychain_down)
+            .unwrap_err();
+        assert_eq!(remote.code, crate::error::ErrorCode::KeychainUnavailable);
         let missing = local(None)
             .local_model_config(&none, || Ok(None))
             .unwrap_err();

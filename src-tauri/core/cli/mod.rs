@@ -5,6 +5,7 @@
 
 mod backend;
 mod hosted;
+mod models;
 mod tasks;
 
 use std::io::Write;
@@ -32,6 +33,8 @@ pub enum Command {
     Hosted(HostedCommand),
     /// Serve the tasks to other AI apps as an MCP server on stdin/stdout
     Mcp(crate::mcp::McpArgs),
+    /// List the models the assistant's server offers (OPENAI_BASE_URL, OPENAI_API_KEY)
+    Models(models::ModelsArgs),
 }
 
 /// `todo-assistant-cli`: the headless binary, which always takes a subcommand.
@@ -116,6 +119,7 @@ pub fn execute(command: Command) -> ExitCode {
         Command::Backend(cmd) => backend::run(cmd),
         Command::Hosted(cmd) => hosted::run(cmd),
         Command::Mcp(args) => crate::mcp::run(args).map(|()| Outcome::Printed),
+        Command::Models(args) => models::run(args),
     };
     match outcome {
         Ok(Outcome::Done(value)) => print_line(&value, ExitCode::SUCCESS),

@@ -22,9 +22,17 @@ describe("assistantErrorFromEffect", () => {
     });
   });
 
-  it("sends only key and setup problems to Settings", () => {
-    expect(needsSettings("invalid_api_key")).toBe(true);
-    expect(needsSettings("assistant_not_configured")).toBe(true);
+  it("sends only key, model and server setup problems to Settings", () => {
+    for (const code of [
+      "invalid_api_key",
+      "assistant_not_configured",
+      "model_not_found",
+      "model_server_not_running",
+      "model_no_tools",
+      "model_api_not_found",
+    ]) {
+      expect(needsSettings(code)).toBe(true);
+    }
     for (const code of ["rate_limited", "model_unavailable", "model_stream_broken", "model_error"]) {
       expect(needsSettings(code)).toBe(false);
     }

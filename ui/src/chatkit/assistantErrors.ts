@@ -5,6 +5,10 @@ export type AssistantErrorCode =
   | "model_unavailable"
   | "model_stream_broken"
   | "model_error"
+  | "model_not_found"
+  | "model_server_not_running"
+  | "model_no_tools"
+  | "model_api_not_found"
   | "assistant_not_configured";
 
 export type AssistantError = { code: string; message: string };
@@ -15,6 +19,10 @@ const FALLBACK: Record<AssistantErrorCode, string> = {
   model_unavailable: "The model service could not be reached. Check your connection, then retry.",
   model_stream_broken: "The answer was cut off. Retry for a full answer.",
   model_error: "The model reported an error.",
+  model_not_found: "The model server has no model by that name. Open Settings, press Test connection and pick one.",
+  model_server_not_running: "The model server on this computer is not running. Start Ollama or LM Studio, or change the base URL in Settings.",
+  model_no_tools: "This model cannot call tools. Open Settings and choose a model that supports tool calling.",
+  model_api_not_found: "The model server has no such endpoint. Check the base URL and API style in Settings.",
   assistant_not_configured: "The assistant is not set up yet. Choose a connection in Settings.",
 };
 
@@ -31,7 +39,16 @@ export function assistantErrorFromEffect(effect: { name: string; data?: Record<s
   return { code, message };
 }
 
-/** Failures only a change in Settings can fix. */
+/** Failures a change in Settings fixes (the key, the model, the server's URL or API style). */
+const SETTINGS_FIXES = new Set<string>([
+  "invalid_api_key",
+  "assistant_not_configured",
+  "model_not_found",
+  "model_server_not_running",
+  "model_no_tools",
+  "model_api_not_found",
+]);
+
 export function needsSettings(code: string): boolean {
-  return code === "invalid_api_key" || code === "assistant_not_configured";
+  return SETTINGS_FIXES.has(code);
 }

@@ -47,7 +47,7 @@ describe("ConnectionForm", () => {
       value: "sk-test-abcdWXYZ",
     });
     expect(calls.find((c) => c.cmd === "save_connection")?.args).toEqual({
-      connection: { kind: "local", base_url: null, model: "gpt-5-mini" },
+      connection: { kind: "local", base_url: null, model: "gpt-5-mini", api_style: "automatic" },
     });
     expect(screen.getByTestId("secret-status").textContent).toContain("••••WXYZ");
     expect(document.body.textContent).not.toContain("sk-test-abcdWXYZ");
@@ -88,7 +88,7 @@ describe("ConnectionForm", () => {
     await userEvent.click(screen.getByRole("button", { name: "Continue" }));
     await waitFor(() => {
       expect(calls.find((c) => c.cmd === "save_connection")?.args).toEqual({
-        connection: { kind: "local", base_url: "http://127.0.0.1:11434/v1", model: "gpt-5-mini" },
+        connection: { kind: "local", base_url: "http://127.0.0.1:11434/v1", model: "gpt-5-mini", api_style: "automatic" },
       });
     });
   });

@@ -15,10 +15,20 @@ import {
   connectionFrom,
   draftFrom,
   HOSTED_WORKFLOWS_END,
+  keyNeeded,
   missingInput,
   type Draft,
   type Kind,
 } from "./connectionDraft";
+import { LocalServerFields } from "./LocalServerFields";
+import { preset } from "./modelPresets";
+
+/** The key field's name: OpenAI's, or the chosen server's, saying when it may stay empty. */
+function keyLabel(draft: Draft): string {
+  if (draft.kind !== "local" || draft.preset === "openai") return "OpenAI API key";
+  const name = draft.preset === "custom" ? "API key" : `${preset(draft.preset).label} API key`;
+  return keyNeeded(draft) ? name : `${name} (optional)`;
+}
 
 /** Which keychain status the form shows: the OpenAI key's, or the backend sign-in's. */
 type Reading = "openai_api_key" | "backend";
@@ -191,21 +201,7 @@ export function ConnectionForm({
         </div>
       )}
 
-      {draft.kind === "local" && (
-        <>
-          <label>
-            <span>
-              Base URL <span className="muted">(optional, for OpenAI-compatible servers)</span>
-            </span>
-            <input type="url" value={draft.baseUrl} placeholder="https://api.openai.com/v1"
-              onChange={(e) => { update({ baseUrl: e.target.value }); }} />
-          </label>
-          <label>
-            Model
-            <input value={draft.model} required onChange={(e) => { update({ model: e.target.value }); }} />
-          </label>
-        </>
-      )}
+      {draft.kind === "local" && <LocalServerFields draft={draft} onChange={update} />}
       {draft.kind === "backend" && (
         <>
           <label>
@@ -239,7 +235,7 @@ export function ConnectionForm({
       {draft.kind !== "backend" && (
         <>
           <label>
-            OpenAI API key
+            {keyLabel(draft)}
             <input type="password" autoComplete="off" spellCheck={false} value={draft.secret}
               disabled={keyStatus?.from_environment === true}
               placeholder={keyStatus?.from_environment

@@ -1,4 +1,5 @@
-import type { BackendChat, BackendStatus, Connection, SecretStatus } from "../bindings";
+import type { ApiStyle, BackendChat, BackendStatus, Connection, SecretStatus } from "../bindings";
+import { azureBaseUrl, isLoopbackUrl, parseAzure, preset, presetFor, type AzureFields, type PresetId } from "./modelPresets";
 
 export const DEFAULT_MODEL = "gpt-5-mini";
 export const HOSTED_WORKFLOWS_END = "2026-11-30";
@@ -8,8 +9,13 @@ export type Kind = Connection["kind"];
 /** What the connection form holds while it is being filled in. Secrets leave it on save. */
 export interface Draft {
   kind: Kind;
+  /** The Local connection's server, by name (its base URL follows it). */
+  preset: PresetId;
   baseUrl: string;
   model: string;
+  /** Azure OpenAI's resource, deployment and api-version (they make its base URL). */
+  azure: AzureFields;
+  apiStyle: ApiStyle;
   backendUrl: string;
   backendChat: BackendChat;
   workflowId: string;
@@ -28,8 +34,11 @@ export interface Draft {
 export function draftFrom(connection: Connection | null): Draft {
   const draft: Draft = {
     kind: connection?.kind ?? "local",
+    preset: "openai",
     baseUrl: "",
     model: DEFAULT_MODEL,
+    azure: { resource: "", deployment: "", apiVersion: "" },
+    apiStyle: "automatic",
     backendUrl: "",
     backendChat: "chatkit_endpoint",
     workflowId: "",
@@ -43,6 +52,11 @@ export function draftFrom(connection: Connection | null): Draft {
   if (connection?.kind === "local") {
     draft.baseUrl = connection.base_url ?? "";
     draft.model = connection.model;
+    draft.preset = presetFor(connection.base_url);
+    draft.apiStyle = connection.api_style ?? "automatic";
+    const azure = connection.base_url ? parseAzure(connection.base_url) : null;
+    // On Azure's v1 API the deployment is named as the model.
+    if (azure) draft.azure = { ...azure, deployment: azure.deployment || connection.model };
   } else if (connection?.kind === "backend") {
     draft.backendUrl = connection.url;
     draft.backendChat = connection.chat ?? "chatkit_endpoint";
@@ -55,7 +69,10 @@ export function draftFrom(connection: Connection | null): Draft {
 export function connectionFrom(draft: Draft): Connection {
   switch (draft.kind) {
     case "local":
-      return { kind: "local", base_url: draft.baseUrl.trim() || null, model: draft.model.trim() };
+      if (draft.preset === "azure") {
+        return { kind: "local", base_url: azureBaseUrl(draft.azure), model: draft.azure.deployment.trim(), api_style: draft.apiStyle };
+      }
+      return { kind: "local", base_url: draft.baseUrl.trim() || null, model: draft.model.trim(), api_style: draft.apiStyle };
     case "backend":
       return { kind: "backend", url: draft.backendUrl.trim(), chat: draft.backendChat };
     case "hosted_workflow":
@@ -69,10 +86,26 @@ export type BackendCredentials =
   | { kind: "token"; token: string }
   | { kind: "keep" };
 
+/** The base URL the Local draft would save (Azure's composed from its fields). */
+export function localBaseUrl(draft: Draft): string {
+  return draft.preset === "azure" ? azureBaseUrl(draft.azure) : draft.baseUrl.trim();
+}
+
 /**
- * What saving the draft needs that is missing, as a sentence, or `null`. An OpenAI key is
- * required unless one is stored, or a custom server (e.g. Ollama) may not need one; a
- * backend needs a sign-in unless one is stored.
+ * Whether the Local draft's server wants a key: OpenAI, Azure and OpenRouter do; a server
+ * on this computer (Ollama, LM Studio) never does; another server may not.
+ */
+export function keyNeeded(draft: Draft): boolean {
+  const url = localBaseUrl(draft);
+  if (url && isLoopbackUrl(url)) return false;
+  if (draft.preset === "custom") return !url;
+  return preset(draft.preset).needsKey;
+}
+
+/**
+ * What saving the draft needs that is missing, as a sentence, or `null`. A key is required
+ * unless one is stored or the server needs none (one on this computer); a backend needs a
+ * sign-in unless one is stored.
  */
 export function missingInput(draft: Draft, keyStatus: SecretStatus | null, backend: BackendStatus | null): string | null {
   if (draft.kind === "backend") {
@@ -85,9 +118,15 @@ export function missingInput(draft: Draft, keyStatus: SecretStatus | null, backe
     }
     return null;
   }
+  if (draft.kind === "local" && draft.preset === "azure" && (!draft.azure.resource.trim() || !draft.azure.deployment.trim())) {
+    return "Enter your Azure OpenAI resource and the name of its model deployment.";
+  }
+  if (draft.kind === "local" && ["ollama", "lmstudio", "openrouter", "custom"].includes(draft.preset) && !draft.baseUrl.trim()) {
+    return "Enter the server's base URL.";
+  }
   if (draft.secret.trim() || keyStatus?.is_set) return null;
-  if (draft.kind === "local" && draft.baseUrl.trim()) return null;
-  return "Enter your OpenAI API key.";
+  if (draft.kind === "local" && !keyNeeded(draft)) return null;
+  return draft.kind === "local" && draft.preset !== "openai" ? `Enter your ${preset(draft.preset).label} API key.` : "Enter your OpenAI API key.";
 }
 
 export function backendCredentials(draft: Draft): BackendCredentials {
