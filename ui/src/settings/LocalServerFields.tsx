@@ -91,13 +91,13 @@ export function LocalServerFields({ draft, onChange }: { draft: Draft; onChange:
       {!azure && (
         <label>
           Model
-          <input value={draft.model} required
+          <input name="model" value={draft.model} required
             onChange={(e) => { onChange({ model: e.target.value }); }} />
         </label>
       )}
 
       <div className="row">
-        <button type="button" onClick={() => void test()} disabled={testing}>
+        <button type="button" className="test-connection" onClick={() => void test()} disabled={testing}>
           {testing ? "Testing…" : "Test connection"}
         </button>
         {models && (

@@ -26,7 +26,7 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     id: "ollama", label: "Ollama", baseUrl: "http://localhost:11434/v1", needsKey: false,
-    hint: "Runs models on this computer; no key. Pull a model that can call tools, e.g. `ollama pull llama3.1`.",
+    hint: "Runs models on this computer; no key. Pull a model that can call tools first (ollama pull llama3.1).",
   },
   {
     id: "lmstudio", label: "LM Studio", baseUrl: "http://localhost:1234/v1", needsKey: false,
