@@ -338,3 +338,16 @@ def test_an_error_in_the_stream_keeps_what_arrived(launch_chat, chat):
     err = assert_app_error(turn, "model_error", allow_retry=True)
     assert "crashed" in err.message
     assert [message_text(r) for r in turn.replies()] == ["Working on "]
+
+
+def test_automatic_does_not_fall_back_when_the_404_is_about_the_model(launch, fake):
+    """A 404 from /responses that names the model (OpenAI's model_not_found) is the model's
+    fault, not a missing endpoint: reported as such, no Chat Completions call."""
+    from fake_responses import HttpError as ResponsesError
+
+    agent = launch(OPENAI_MODEL="gpt-9")
+    fake.script(ResponsesError(404, openai_model_not_found("gpt-9").body))
+    _, turn = agent.create("Add milk")
+    assert [r.path for r in fake.requests] == ["/v1/responses"]
+    err = assert_app_error(turn, "model_not_found", allow_retry=False)
+    assert "gpt-9" in err.message

@@ -492,6 +492,28 @@ mod tests {
     }
 
     #[test]
+    fn azure_takes_the_key_as_api_key_and_everyone_else_as_bearer() {
+        let http = reqwest::Client::new();
+        let key = SecretString::new("k-123");
+        let azure = "https://contoso.openai.azure.com/openai/v1";
+        let sent = authorized(http.post(endpoint(azure, "responses")), azure, Some(&key))
+            .build()
+            .unwrap();
+        assert_eq!(sent.headers()["api-key"], "k-123");
+        assert!(sent.headers().get("authorization").is_none());
+        let router = "https://openrouter.ai/api/v1";
+        let sent = authorized(http.get(endpoint(router, "models")), router, Some(&key))
+            .build()
+            .unwrap();
+        assert_eq!(sent.headers()["authorization"], "Bearer k-123");
+        let ollama = "http://localhost:11434/v1";
+        let sent = authorized(http.get(endpoint(ollama, "models")), ollama, None)
+            .build()
+            .unwrap();
+        assert!(sent.headers().is_empty());
+    }
+
+    #[test]
     fn error_answers_get_the_code_that_names_the_fix() {
         let code = |status: u16, body: &str| {
             classify_http(StatusCode::from_u16(status).unwrap(), body).code()
