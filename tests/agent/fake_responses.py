@@ -580,7 +580,8 @@ class FakeResponses:
             self.problems.extend(f"request #{rec.index}: {p}" for p in rec.problems)
             self._arrived.notify_all()
         try:
-            if rec.problems and (rec.body is None or any("ResponseCreateParams" in p or "unknown field" in p or "not a Responses API" in p for p in rec.problems)):
+            if rec.problems and (rec.body is None or any(marker in p for p in rec.problems for marker in (
+                    "ResponseCreateParams", "CompletionCreateParams", "unknown field", "not a Responses API", "not a Chat Completions"))):
                 reply: Reply = HttpError(400, api_error(400, "; ".join(rec.problems)[:2000]))
             else:
                 try:

@@ -248,7 +248,7 @@ def test_a_base_url_without_either_api_says_to_check_it(launch_chat, chat):
     thread_id, turn = agent.create("Add milk")
     assert [r.path for r in chat.route_misses] == ["/responses", "/chat/completions"]
     err = assert_app_error(turn, "model_api_not_found", allow_retry=False)
-    assert "base URL" in err.message and "/v1" in err.message, err.message
+    assert "base URL" in err.message and "/v1" in err.message and "/chat/completions" in err.message, err.message
 
 
 # -- models ------------------------------------------------------------------------------------

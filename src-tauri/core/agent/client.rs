@@ -119,7 +119,7 @@ impl ModelFailure {
             ModelFailure::ModelNotFound(detail) => format!("The model server does not have the model set in Settings ({detail}). Open Settings, press Test connection and pick one of the server's models (with Ollama, `ollama pull` it first)."),
             ModelFailure::ServerNotRunning(url) => format!("Nothing is answering at {url}. Start your model server (open Ollama, or start the local server in LM Studio) or change the base URL in Settings, then retry."),
             ModelFailure::NoTools(detail) => format!("This model cannot call tools, which the assistant needs to manage your tasks ({detail}). Open Settings and choose a model that supports tool calling (with Ollama, for example llama3.1 or qwen2.5)."),
-            ModelFailure::ApiMissing(detail) => format!("The model server has no such endpoint ({detail}). Check the base URL in Settings (OpenAI-compatible servers usually end in /v1), or set API style to Automatic or Chat Completions."),
+            ModelFailure::ApiMissing(detail) => format!("The model server has no such endpoint ({detail}). Check the base URL in Settings (OpenAI-compatible servers usually end in /v1) and the API style (Automatic finds the one the server speaks)."),
         }
     }
 
@@ -198,6 +198,13 @@ pub fn endpoint(base_url: &str, path: &str) -> String {
         }
         Err(_) => format!("{}/{path}", base_url.trim_end_matches('/')),
     }
+}
+
+/// The path of an endpoint URL, for messages (never its query, which may carry a version).
+fn endpoint_path(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_else(|_| url.to_string())
 }
 
 /// Azure OpenAI takes its keys in an `api-key` header, as the openai package's
@@ -385,7 +392,14 @@ impl ModelClient {
                 .ok()
                 .and_then(Result::ok)
                 .unwrap_or_default();
-            return Err((classify_http(status, &body), asked_wait));
+            let failure = match classify_http(status, &body) {
+                // Which endpoint was missing is what tells a wrong URL from a wrong style.
+                ModelFailure::ApiMissing(detail) => {
+                    ModelFailure::ApiMissing(format!("{}: {detail}", endpoint_path(url)))
+                }
+                other => other,
+            };
+            return Err((failure, asked_wait));
         }
         let mut stream = ModelStream {
             response,
