@@ -2,7 +2,7 @@ use tauri::State;
 
 use crate::agent::client::{ModelClient, ModelConfig, RetryPolicy};
 use crate::broker::connection::{
-    http_url, is_loopback_url, validated_domain_key, ApiStyle, Connection, Settings, DEFAULT_MODEL,
+    http_url, validated_domain_key, ApiStyle, Connection, Settings, DEFAULT_MODEL,
     DEFAULT_OPENAI_BASE_URL,
 };
 use crate::broker::keychain::{SecretSlot, SecretStatus};
@@ -54,8 +54,9 @@ pub fn save_chatkit_domain_key(
 }
 
 /// Settings' "Test connection": reaches `GET {base_url}/models` with the key the form holds
-/// (typed, or else the one in use) and returns the model ids the server offers, so a wrong
-/// URL, a rejected key or a stopped server shows before anything is saved.
+/// (typed, or else the one in use when the URL is the one in use) and returns the model ids
+/// the server offers, so a wrong URL, a rejected key or a stopped server shows before
+/// anything is saved.
 #[tauri::command]
 #[specta::specta]
 pub async fn test_model_server(
@@ -71,20 +72,16 @@ pub async fn test_model_server(
         .map(|k| k.trim().to_string())
         .filter(|k| !k.is_empty())
         .map(SecretString::new);
-    let api_key = match (typed, &state.environment.api_key) {
-        (Some(key), _) => Some(key),
-        (None, Some(key)) => Some(key.clone()),
-        (None, None) => {
-            let keychain = state.keychain.clone();
-            let stored = blocking(move || keychain.read(SecretSlot::OpenaiApiKey)).await;
-            match stored {
-                Ok(key) => key,
-                // A server on this computer needs no key, so no keychain either.
-                Err(_) if is_loopback_url(&base_url) => None,
-                Err(e) => return Err(e),
-            }
-        }
-    };
+    let settings = state.settings()?;
+    let environment = state.environment.clone();
+    let keychain = state.keychain.clone();
+    let tested = base_url.clone();
+    let api_key = blocking(move || {
+        settings.key_for_test(&environment, &tested, typed, || {
+            keychain.read(SecretSlot::OpenaiApiKey)
+        })
+    })
+    .await?;
     let config = ModelConfig {
         base_url,
         api_key,

@@ -61,8 +61,9 @@ async clearSecret(slot: SecretSlot) : Promise<Result<SecretStatus, AppError>> {
 },
 /**
  * Settings' "Test connection": reaches `GET {base_url}/models` with the key the form holds
- * (typed, or else the one in use) and returns the model ids the server offers, so a wrong
- * URL, a rejected key or a stopped server shows before anything is saved.
+ * (typed, or else the one in use when the URL is the one in use) and returns the model ids
+ * the server offers, so a wrong URL, a rejected key or a stopped server shows before
+ * anything is saved.
  */
 async testModelServer(baseUrl: string | null, apiKey: string | null) : Promise<Result<string[], AppError>> {
     try {

@@ -275,6 +275,44 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The key Settings' "Test connection" sends to `tested`: the one typed in the form, else
+    /// the one in use (environment, then keychain), but that one only to the server it is in
+    /// use for, so no URL the form names can draw the stored key out. A keychain that cannot
+    /// be reached is no obstacle for a server on this computer.
+    pub fn key_for_test(
+        &self,
+        environment: &crate::broker::environment::EnvironmentModel,
+        tested: &str,
+        typed: Option<crate::broker::secret::SecretString>,
+        keychain_key: impl FnOnce() -> AppResult<Option<crate::broker::secret::SecretString>>,
+    ) -> AppResult<Option<crate::broker::secret::SecretString>> {
+        if typed.is_some() {
+            return Ok(typed);
+        }
+        let saved = match &self.connection {
+            Some(Connection::Local(local)) => local.base_url.clone(),
+            _ => None,
+        };
+        let in_use = environment
+            .base_url
+            .clone()
+            .or(saved)
+            .unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.to_string());
+        let normalize = |url: &str| http_url("Base URL", url).ok();
+        if normalize(&in_use).is_none() || normalize(&in_use) != normalize(tested) {
+            return Ok(None);
+        }
+        if let Some(key) = &environment.api_key {
+            return Ok(Some(key.clone()));
+        }
+        match keychain_key() {
+            Err(_) if is_loopback_url(tested) => Ok(None),
+            other => other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +355,65 @@ mod tests {
             ApiStyle::parse("soap").unwrap_err().code,
             ErrorCode::InvalidInput
         );
+    }
+
+    #[test]
+    fn test_connection_sends_the_saved_key_only_to_its_own_server() {
+        use crate::broker::environment::EnvironmentModel;
+        use crate::broker::secret::SecretString;
+        let stored = || Ok(Some(SecretString::new("sk-stored")));
+        let none = EnvironmentModel::default();
+        let key = |k: AppResult<Option<SecretString>>| k.unwrap().map(|k| k.expose().to_string());
+        let openai = local(None);
+        // The saved server (OpenAI, written either way) gets the saved key.
+        assert_eq!(
+            key(openai.key_for_test(&none, DEFAULT_OPENAI_BASE_URL, None, stored)),
+            Some("sk-stored".into())
+        );
+        assert_eq!(
+            key(openai.key_for_test(&none, "https://api.openai.com/v1/", None, stored)),
+            Some("sk-stored".into())
+        );
+        // Another server does not, unless a key is typed for it.
+        assert_eq!(
+            key(openai.key_for_test(&none, "https://evil.example.com/v1", None, stored)),
+            None
+        );
+        let typed = Some(SecretString::new("sk-or-typed"));
+        assert_eq!(
+            key(openai.key_for_test(&none, "https://openrouter.ai/api/v1", typed, stored)),
+            Some("sk-or-typed".into())
+        );
+        // The environment's key follows the environment's server.
+        let env = EnvironmentModel {
+            api_key: Some(SecretString::new("sk-env")),
+            base_url: Some("https://gateway.example.com/v1".into()),
+            model: None,
+        };
+        assert_eq!(
+            key(openai.key_for_test(&env, "https://gateway.example.com/v1", None, stored)),
+            Some("sk-env".into())
+        );
+        assert_eq!(
+            key(openai.key_for_test(&env, DEFAULT_OPENAI_BASE_URL, None, stored)),
+            None
+        );
+        // No keychain: fine for a server on this computer, said for any other.
+        let down = || {
+            Err(AppError::new(
+                ErrorCode::KeychainUnavailable,
+                "no Secret Service",
+            ))
+        };
+        let ollama = local(Some("http://localhost:11434/v1"));
+        assert_eq!(
+            key(ollama.key_for_test(&none, "http://localhost:11434/v1", None, down)),
+            None
+        );
+        let err = openai
+            .key_for_test(&none, DEFAULT_OPENAI_BASE_URL, None, down)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::KeychainUnavailable);
     }
 
     #[test]
