@@ -87,6 +87,13 @@ def test_ollama_preset_without_a_keychain_tests_the_server_and_chats(xvfb, tmp_p
             driver.click("button[type=button].test-connection")
             wait_for(lambda: "the server offers 3 models" in driver.text(), 20, "Test connection's answer")
             screenshot(xvfb, "local-server-settings-dark")
+            driver.click("select[name=model-preset] option[value=azure]")
+            set_field(driver, "input[name=azure-resource]", "contoso")
+            set_field(driver, "input[name=azure-deployment]", "gpt-4o-mini")
+            set_field(driver, "input[name=azure-api-version]", "2024-10-21")
+            assert driver.script("return document.querySelector('[data-testid=azure-url]').innerText") == \
+                "https://contoso.openai.azure.com/openai/deployments/gpt-4o-mini?api-version=2024-10-21"
+            screenshot(xvfb, "local-server-azure-dark")
         finally:
             driver.close()
     finally:

@@ -252,7 +252,9 @@ export function ConnectionForm({
                 ? `Using the key from your environment (OPENAI_API_KEY), ending in ••••${keyStatus.last_four ?? ""}. It is never written anywhere.`
                 : keyStatus.is_set
                   ? `Saved in the system keychain, ending in ••••${keyStatus.last_four ?? ""}.`
-                  : "No key saved yet. It will be kept in your system keychain, never in a file."}
+                  : draft.kind === "local" && !keyNeeded(draft)
+                    ? "This server needs no key; add one only if it asks for it (kept in your system keychain)."
+                    : "No key saved yet. It will be kept in your system keychain, never in a file."}
             {keyStatus?.is_set && !keyStatus.from_environment && (
               <>
                 {" "}

@@ -81,6 +81,7 @@ describe("Local connection presets", () => {
     const calls = fakeCore({
       secret_status: () => NO_KEY,
       save_secret: () => ({ ...NO_KEY, is_set: true, last_four: "zure" }),
+      test_model_server: () => ["gpt-4o-mini", "o4-mini"],
       save_connection: (args) => ({ ...FRESH, connection: args.connection }),
     });
     const onSaved = vi.fn();
@@ -97,11 +98,18 @@ describe("Local connection presets", () => {
     expect((await screen.findByRole("alert")).textContent).toContain("Enter your Azure OpenAI API key.");
 
     await userEvent.type(screen.getByLabelText("Azure OpenAI API key"), "az-secret-zure");
+    // The key and resource are checked on Azure's v1 API, which lists models whatever the URL shape.
+    await userEvent.click(screen.getByRole("button", { name: "Test connection" }));
+    await screen.findByText(/the server offers 2 models/);
+    expect(calls.find((c) => c.cmd === "test_model_server")?.args).toEqual({
+      baseUrl: "https://contoso.openai.azure.com/openai/v1",
+      apiKey: "az-secret-zure",
+    });
     await userEvent.click(screen.getByText("API style"));
     await userEvent.selectOptions(screen.getByLabelText(/How the assistant talks/), "chat_completions");
     await userEvent.click(screen.getByRole("button", { name: "Continue" }));
     await waitFor(() => { expect(onSaved).toHaveBeenCalledOnce(); });
-    expect(calls.map((c) => c.cmd).filter((c) => c !== "secret_status")).toEqual(["save_secret", "save_connection"]);
+    expect(calls.map((c) => c.cmd).filter((c) => c !== "secret_status")).toEqual(["test_model_server", "save_secret", "save_connection"]);
     expect(saved(calls)).toEqual({
       connection: {
         kind: "local",

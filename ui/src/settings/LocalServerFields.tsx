@@ -3,7 +3,7 @@ import { commands, type AppError, type ApiStyle } from "../bindings";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
 import { localBaseUrl, type Draft } from "./connectionDraft";
-import { PRESETS, preset, type PresetId } from "./modelPresets";
+import { azureBaseUrl, PRESETS, preset, type PresetId } from "./modelPresets";
 
 const API_STYLES: { value: ApiStyle; label: string }[] = [
   { value: "automatic", label: "Automatic (Responses, else Chat Completions)" },
@@ -34,7 +34,8 @@ export function LocalServerFields({ draft, onChange }: { draft: Draft; onChange:
     setTestError(null);
     setModels(null);
     try {
-      const url = localBaseUrl(draft);
+      // Azure lists its models on the v1 API, whichever URL shape the deployment uses.
+      const url = draft.preset === "azure" ? azureBaseUrl({ ...draft.azure, apiVersion: "" }) : localBaseUrl(draft);
       setModels(await unwrap(commands.testModelServer(url || null, draft.secret.trim() || null)));
     } catch (e) {
       setTestError(asAppError(e));
