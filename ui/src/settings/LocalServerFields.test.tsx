@@ -42,6 +42,10 @@ describe("Local connection presets", () => {
     await userEvent.selectOptions(screen.getByLabelText(/Model server/), "ollama");
     expect(screen.getByLabelText<HTMLInputElement>(/Base URL/).value).toBe("http://localhost:11434/v1");
     expect(screen.getByLabelText(/Ollama API key \(optional\)/)).toBeTruthy();
+    // OpenAI's default model is not Ollama's: it asks for one rather than saving a name the server lacks.
+    expect(screen.getByLabelText<HTMLInputElement>("Model").value).toBe("");
+    await userEvent.click(screen.getByRole("button", { name: "Continue" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("press Test connection and pick one");
 
     await userEvent.click(screen.getByRole("button", { name: "Test connection" }));
     expect((await screen.findByText(/the server offers 2 models/)).textContent).toContain("Connected");

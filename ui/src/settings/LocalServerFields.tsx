@@ -2,7 +2,7 @@ import { useState } from "react";
 import { commands, type AppError, type ApiStyle } from "../bindings";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
-import { localBaseUrl, type Draft } from "./connectionDraft";
+import { DEFAULT_MODEL, localBaseUrl, type Draft } from "./connectionDraft";
 import { azureBaseUrl, PRESETS, preset, type PresetId } from "./modelPresets";
 
 const API_STYLES: { value: ApiStyle; label: string }[] = [
@@ -26,7 +26,10 @@ export function LocalServerFields({ draft, onChange }: { draft: Draft; onChange:
     setModels(null);
     setTestError(null);
     const next = preset(id);
-    onChange({ preset: id, baseUrl: id === "custom" ? draft.baseUrl : next.baseUrl });
+    // OpenAI's default model means nothing to another server: pick one from its list instead.
+    const openaiModels = id === "openai" || id === "azure";
+    const model = !openaiModels && draft.model === DEFAULT_MODEL ? "" : openaiModels && !draft.model ? DEFAULT_MODEL : draft.model;
+    onChange({ preset: id, baseUrl: id === "custom" ? draft.baseUrl : next.baseUrl, model });
   };
 
   const test = async () => {
@@ -92,7 +95,7 @@ export function LocalServerFields({ draft, onChange }: { draft: Draft; onChange:
       {!azure && (
         <label>
           Model
-          <input name="model" value={draft.model} required
+          <input name="model" value={draft.model} placeholder="Press Test connection to list the server's models"
             onChange={(e) => { onChange({ model: e.target.value }); }} />
         </label>
       )}

@@ -124,8 +124,11 @@ export function missingInput(draft: Draft, keyStatus: SecretStatus | null, backe
   if (draft.kind === "local" && ["ollama", "lmstudio", "openrouter", "custom"].includes(draft.preset) && !draft.baseUrl.trim()) {
     return "Enter the server's base URL.";
   }
-  if (draft.secret.trim() || keyStatus?.is_set) return null;
-  if (draft.kind === "local" && !keyNeeded(draft)) return null;
+  const modelMissing = draft.kind === "local" && draft.preset !== "azure" && !draft.model.trim()
+    ? "Enter a model name, or press Test connection and pick one of the server's models."
+    : null;
+  if (draft.secret.trim() || keyStatus?.is_set) return modelMissing;
+  if (draft.kind === "local" && !keyNeeded(draft)) return modelMissing;
   return draft.kind === "local" && draft.preset !== "openai" ? `Enter your ${preset(draft.preset).label} API key.` : "Enter your OpenAI API key.";
 }
 
