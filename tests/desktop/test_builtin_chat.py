@@ -88,9 +88,9 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
             wait_for(lambda: user_texts(driver) == [PROMPT], 15, "the user's message")
             wait_for(lambda: any("Buy groceries" in t and "to your list" in t for t in assistant_texts(driver)), 30,
                      "the streamed answer")
-            assert driver.script(
-                "return [...document.querySelectorAll('.builtin-chat .task-line-title')].map(e => e.innerText)"
-            ) == ["Added “Buy groceries”"]
+            # The added task shows as a card with Undo.
+            card = driver.script("return document.querySelector('.builtin-chat .widget-card')?.innerText ?? ''")
+            assert "Added to your tasks" in card and "Buy groceries" in card and "Undo" in card, card
             # Markdown: bold and a list, as elements, not asterisks.
             assert driver.script("return document.querySelector('.builtin-chat .message.assistant strong')?.innerText") \
                 == "Buy groceries"

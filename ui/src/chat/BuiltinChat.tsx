@@ -93,6 +93,7 @@ export function BuiltinChat({
       retryAnswer: (id) => void session.retryAnswer(id),
       feedback: (id, kind) => void session.feedback(id, kind),
       action: (itemId, action) => session.action(itemId, action),
+      editMessage: (itemId, text) => void session.editMessage(itemId, text),
     };
     return { client, store, session, actions, remember, initialThread: settings.last_thread_id };
   });
