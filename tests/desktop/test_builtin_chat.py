@@ -3,7 +3,9 @@ fake Responses API on loopback (tests/agent/fake_responses.py, shaped like the `
 package's types), no ChatKit script anywhere. A person asks for a task and sees the answer
 stream in, the task shows in Tasks and in `todo-assistant tasks list`, Stop keeps the part
 already written, the task list widget draws, threads are renamed and deleted from the
-history, and a restart reopens the last thread; in light and in dark."""
+history, and a restart reopens the last thread; in light and in dark. The task list widget's
+Complete works in place, Retry and editing the question answer again, and a thumb given
+before a restart is shown after it."""
 
 from __future__ import annotations
 
@@ -65,6 +67,21 @@ def cli_tasks(home: Path) -> list[dict]:
     return json.loads(out.stdout)["tasks"]
 
 
+def click_button(driver: WebDriver, scope: str, label: str) -> None:
+    """Clicks, over WebDriver, the button inside `scope` whose text is `label`."""
+    element = wait_for(lambda: driver.script(
+        "return [...document.querySelectorAll(arguments[0] + ' button')].find(b => b.innerText.trim() === arguments[1])"
+        " ?? null", scope, label), 15, f"the {label} button")
+    driver.request("POST", driver.s(f"/element/{next(iter(element.values()))}/click"), {})
+
+
+def pressed(driver: WebDriver, label: str) -> list[str]:
+    """aria-pressed of every `label` button in the thread, in order."""
+    return driver.script(
+        "return [...document.querySelectorAll(`.builtin-chat button[aria-label='${arguments[0]}']`)]"
+        ".map(b => b.getAttribute('aria-pressed'))", label)
+
+
 def screenshot(xvfb, name: str) -> None:
     shot = xvfb.screenshot(name)
     assert shot.exists()
@@ -97,6 +114,9 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
             assert driver.script("return document.querySelectorAll('.builtin-chat .message.assistant li').length") == 1
             first_thread = wait_for(lambda: open_thread_id(driver), 15, "the thread in the history")
             assert [t["title"] for t in cli_tasks(tmp_path)] == ["Buy groceries"]
+            # Thumbs up on the answer: stored with the thread (shown again after the restart below).
+            driver.click(".builtin-chat .message.assistant button[aria-label='Good answer']")
+            wait_for(lambda: pressed(driver, "Good answer") == ["true"], 15, "the thumb to be pressed")
             screenshot(xvfb, "builtin-chat-light")
 
             # The task is in the Tasks view too.
@@ -127,6 +147,42 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
             widget = driver.script("return document.querySelector('.builtin-chat .widget')?.innerText ?? ''")
             assert "Pending tasks (1)" in widget and "Buy groceries" in widget, widget
             screenshot(xvfb, "builtin-chat-widget")
+            # Its Complete button: the task is done at once, the row redrawn in place (struck
+            # through, Reopen instead), in the Tasks view and for `tasks list` too.
+            requests_before = len(fake.requests)
+            click_button(driver, ".builtin-chat .widget", "Complete")
+            wait_for(lambda: "Reopen" in driver.script("return document.querySelector('.builtin-chat .widget').innerText"),
+                     15, "the row to offer Reopen")
+            assert driver.script(
+                "return getComputedStyle([...document.querySelectorAll('.builtin-chat .widget .widget-text')]"
+                ".find(e => e.innerText === 'Buy groceries')).textDecorationLine") == "line-through"
+            assert len(fake.requests) == requests_before, "a widget action needs no model call"
+            assert [(t["title"], t["completed"]) for t in cli_tasks(tmp_path)] == [("Buy groceries", True)]
+            screenshot(xvfb, "builtin-chat-widget-completed")
+            driver.click("nav.sidebar button[data-view=tasks]")
+            wait_for(lambda: driver.script(
+                "return document.querySelector('.tasks-pane .task-row.done')?.innerText ?? ''").count("Buy groceries") == 1,
+                15, "the task completed in the Tasks view")
+            driver.click("nav.sidebar button[data-view=chat]")
+            wait_for(lambda: driver.script("return document.querySelector('.builtin-chat textarea')?.offsetParent != null"),
+                     15, "the chat again")
+
+            # Retry answers the question again: the old answer and its widget give way.
+            fake.script(text("Nothing is pending now."))
+            driver.click(".builtin-chat button[aria-label='Retry']")
+            wait_for(lambda: len(t := assistant_texts(driver)) == 1 and "Nothing is pending now." in t[0], 30,
+                     "the retried answer")
+            assert driver.script("return document.querySelector('.builtin-chat .widget')") is None
+
+            # Edit the question and send it again: it and its answer are replaced.
+            fake.script(text("Done: Buy groceries."))
+            driver.click(".builtin-chat button[aria-label='Edit message']")
+            box = driver.wait_find("textarea.edit-message-input")
+            driver.script("arguments[0].select()", {"element-6066-11e4-a52e-4f735466cecf": box})
+            driver.type("textarea.edit-message-input", "What's done?" + "\ue007")
+            wait_for(lambda: user_texts(driver) == ["What's done?"]
+                     and len(t := assistant_texts(driver)) == 1 and "Done: Buy groceries." in t[0],
+                     30, "the edited question and its answer")
             second_thread = wait_for(lambda: (t := open_thread_id(driver)) != first_thread and t, 15,
                                      "the second thread")
             driver.click(f".thread-entry[data-thread-id='{second_thread}'] button[aria-label^='Rename']")
@@ -163,6 +219,9 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
             assert user_texts(driver) == [PROMPT, "Tell me a long story"]
             kept = assistant_texts(driver)[-1]
             assert "word5" in kept and "word79" not in kept, kept
+            # The thumb given before the restart is shown again.
+            wait_for(lambda: pressed(driver, "Good answer")[:1] == ["true"], 15, "the stored thumb")
+            assert pressed(driver, "Bad answer")[:1] == ["false"]
             assert driver.script(
                 "return document.querySelector(\".thread-entry[data-thread-id='" + second_thread + "']\") === null"
             ), "a deleted thread came back"
