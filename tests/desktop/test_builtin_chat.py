@@ -82,6 +82,56 @@ def pressed(driver: WebDriver, label: str) -> list[str]:
         ".map(b => b.getAttribute('aria-pressed'))", label)
 
 
+def set_window_width(driver: WebDriver, width: int, height: int = 760) -> None:
+    driver.request("POST", driver.s("/window/rect"), {"width": width, "height": height})
+    wait_for(lambda: driver.script("return window.innerWidth") == width, 15, f"the window at {width} px")
+
+
+def check_narrow(driver: WebDriver) -> None:
+    """At 360 px nothing runs off the side: no sideways scrolling, the thread, widgets and the
+    composer inside the window."""
+    assert driver.script("return document.documentElement.scrollWidth <= window.innerWidth"), "sideways scroll"
+    overflowing = driver.script(
+        "return [...document.querySelectorAll('.builtin-chat .chat-item, .builtin-chat .widget, .composer, .chat-header')]"
+        ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).map(e => e.className)")
+    assert overflowing == [], overflowing
+    assert driver.script("return document.querySelector('.composer').getBoundingClientRect().bottom <= window.innerHeight")
+
+
+def focus_app_window(display: str) -> None:
+    """Gives the app's window the keyboard, as a window manager would (Xvfb has none), so the
+    page is focused and :focus-visible can match."""
+    from Xlib import X, display as xdisplay
+
+    dpy = xdisplay.Display(display)
+    try:
+        pending = [dpy.screen().root]
+        while pending:
+            window = pending.pop()
+            try:
+                if window.get_wm_name() == "Todo Assistant" and window.get_attributes().map_state == X.IsViewable:
+                    window.set_input_focus(X.RevertToParent, X.CurrentTime)
+                    dpy.sync()
+                    return
+                pending.extend(window.query_tree().children)
+            except Exception:  # a window may vanish while we walk the tree
+                continue
+    finally:
+        dpy.close()
+
+
+def tab_to_send(driver: WebDriver, display: str, words: str) -> None:
+    """Keyboard only: type into the composer, Tab to Send; its focus ring shows."""
+    focus_app_window(display)
+    wait_for(lambda: driver.script("return document.hasFocus()"), 10, "the page to have the keyboard")
+    driver.type("textarea.composer-input", words)
+    driver.request("POST", driver.s("/actions"), {"actions": [{"type": "key", "id": "keyboard", "actions": [
+        {"type": "keyDown", "value": "\ue004"}, {"type": "keyUp", "value": "\ue004"}]}]})
+    wait_for(lambda: driver.script("return document.activeElement?.name") == "send", 10, "focus on Send")
+    assert driver.script("return getComputedStyle(document.activeElement).outlineStyle") == "solid", \
+        "a focused button shows a focus ring"
+
+
 def screenshot(xvfb, name: str) -> None:
     shot = xvfb.screenshot(name)
     assert shot.exists()
@@ -183,6 +233,18 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
             wait_for(lambda: user_texts(driver) == ["What's done?"]
                      and len(t := assistant_texts(driver)) == 1 and "Done: Buy groceries." in t[0],
                      30, "the edited question and its answer")
+
+            # 360 px wide: the sidebar becomes a bar, the thread and the composer fit; keyboard
+            # focus is visible.
+            set_window_width(driver, 360)
+            check_narrow(driver)
+            tab_to_send(driver, xvfb.display, "One more thing")
+            screenshot(xvfb, "builtin-chat-360-light")
+            driver.script("document.querySelector('textarea.composer-input').value = ''")
+            driver.script("const t = document.querySelector('textarea.composer-input');"
+                          "Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(t, '');"
+                          "t.dispatchEvent(new Event('input', {bubbles: true}))")
+            set_window_width(driver, 1100)
             second_thread = wait_for(lambda: (t := open_thread_id(driver)) != first_thread and t, 15,
                                      "the second thread")
             driver.click(f".thread-entry[data-thread-id='{second_thread}'] button[aria-label^='Rename']")
@@ -226,6 +288,9 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
                 "return document.querySelector(\".thread-entry[data-thread-id='" + second_thread + "']\") === null"
             ), "a deleted thread came back"
             screenshot(xvfb, "builtin-chat-dark")
+            set_window_width(driver, 360)
+            check_narrow(driver)
+            screenshot(xvfb, "builtin-chat-360-dark")
         finally:
             driver.close()
     finally:

@@ -103,6 +103,16 @@ export function BuiltinChat({
     void session.open(chat.initialThread);
   }, [session, chat.initialThread]);
 
+  // The history sits beside a wide thread and over a narrow one: a window made narrow
+  // closes it, so it does not cover the thread; made wide again, it comes back.
+  useEffect(() => {
+    if (typeof window.matchMedia !== "function") return;
+    const query = window.matchMedia(WIDE);
+    const follow = () => { setHistoryOpen(query.matches); };
+    query.addEventListener("change", follow);
+    return () => { query.removeEventListener("change", follow); };
+  }, []);
+
   const thread = useThread(store, (s) => s.thread);
   const generation = useThread(store, (s) => s.generation);
   const opening = useThread(store, (s) => s.opening);
@@ -163,7 +173,11 @@ export function BuiltinChat({
         {appError && <ErrorBanner error={appError} onDismiss={() => { setAppError(null); }} />}
         <div className={historyOpen ? "chat-body with-history" : "chat-body"}>
           {historyOpen && (
-            <div id="chat-history" className="chat-history-panel">
+            <div id="chat-history" className="chat-history-panel"
+              onKeyDown={(event) => {
+                // Over a narrow thread, Escape puts the history away, as for any overlay.
+                if (event.key === "Escape" && !isWide()) setHistoryOpen(false);
+              }}>
               <ThreadHistory
                 client={client}
                 current={thread}
