@@ -266,6 +266,13 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
             wait_for(lambda: user_texts(driver)[:1] == [PROMPT], 15, "the first thread reopened")
             wait_for(lambda: driver.call('window.__TAURI_INTERNALS__.invoke("get_settings", {})')["value"]
                      ["last_thread_id"] == first_thread, 15, "the reopened thread to be remembered")
+            # Undo on the card of the added task: the task is gone, and the card says so.
+            click_button(driver, ".builtin-chat .widget", "Undo")
+            wait_for(lambda: "Undone" in driver.script("return document.querySelector('.builtin-chat .widget').innerText"),
+                     15, "the card to say the task was removed")
+            assert cli_tasks(tmp_path) == []
+            assert "Undo" not in driver.script(
+                "return [...document.querySelectorAll('.builtin-chat .widget button')].map(b => b.innerText).join()")
         finally:
             driver.close()
         wait_app_closed(tmp_path, xvfb.display)
@@ -284,6 +291,8 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
             # The thumb given before the restart is shown again.
             wait_for(lambda: pressed(driver, "Good answer")[:1] == ["true"], 15, "the stored thumb")
             assert pressed(driver, "Bad answer")[:1] == ["false"]
+            card = driver.script("return document.querySelector('.builtin-chat .widget').innerText")
+            assert "Undone: removed from your tasks" in card, "the redrawn card is what was stored"
             assert driver.script(
                 "return document.querySelector(\".thread-entry[data-thread-id='" + second_thread + "']\") === null"
             ), "a deleted thread came back"
