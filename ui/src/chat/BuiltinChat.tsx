@@ -58,6 +58,8 @@ export function BuiltinChat({
     if (remembered) notifyRemembered(remembered.threadId);
   }, [remembered]);
 
+  // The core's own ChatKit server (not a backend's) also keeps thumbs and edits questions.
+  const ownServer = settings.connection?.kind === "local";
   // One client, store and session for the life of this view.
   const [chat] = useState(() => {
     const transport =
@@ -85,6 +87,7 @@ export function BuiltinChat({
       client,
       store,
       runClientTool,
+      appActions: ownServer,
       onThreadChange: (threadId) => {
         if (threadId !== last) remember(threadId);
       },
@@ -201,6 +204,7 @@ export function BuiltinChat({
               actions={actions}
               onLoadOlder={loadOlder}
               onRowRender={onRowRender}
+              editable={ownServer}
               emptyState={emptyState}
             />
             <Progress store={store} />

@@ -47,6 +47,7 @@ export function MessageList({
   onLoadOlder,
   onRowRender,
   emptyState,
+  editable = true,
 }: {
   store: ThreadStore;
   actions: RowActions;
@@ -54,6 +55,8 @@ export function MessageList({
   /** Told which row rendered: for the benchmark and tests of what a delta touches. */
   onRowRender?: ((id: string) => void) | undefined;
   emptyState?: ReactNode;
+  /** The last question can be edited and sent again (the core's own server does that). */
+  editable?: boolean;
 }) {
   const ids = useThread(store, (s) => s.ids);
   const older = useThread(store, (s) => s.older);
@@ -108,7 +111,7 @@ export function MessageList({
           {rows.map((row) => {
             const id = ids[row.index] ?? "";
             const content = (
-              <ItemRow store={store} id={id} canRetry={id === retryId} canEdit={id === editId} actions={actions} />
+              <ItemRow store={store} id={id} canRetry={id === retryId} canEdit={editable && id === editId} actions={actions} />
             );
             return (
               <div

@@ -24,6 +24,11 @@ export interface ChatSessionOptions {
   runClientTool: ClientToolRunner;
   /** The open thread changed (opened, created, deleted, new chat): remember it. */
   onThreadChange: (threadId: string | null) => void;
+  /**
+   * The core's own server answers this app's actions (`chat.feedback`, `chat.edit_message`);
+   * a backend's ChatKit endpoint would hand them to its own agent, so they are not sent there.
+   */
+  appActions?: boolean;
 }
 
 /**
@@ -48,7 +53,13 @@ export interface ChatSession {
   dismissNotice(key: number): void;
 }
 
-export function createChatSession({ client, store, runClientTool, onThreadChange }: ChatSessionOptions): ChatSession {
+export function createChatSession({
+  client,
+  store,
+  runClientTool,
+  onThreadChange,
+  appActions = true,
+}: ChatSessionOptions): ChatSession {
   let running: AbortController | null = null;
   let opened = 0;
   let pendingKeys = 0;
@@ -171,7 +182,7 @@ export function createChatSession({ client, store, runClientTool, onThreadChange
         store.dispatch({ type: "local.opened", thread, items, hasMore, after });
         // Opened from the history (or at start): the next start reopens it.
         onThreadChange(thread.id);
-        void loadFeedback(thread.id, ticket);
+        if (appActions) void loadFeedback(thread.id, ticket);
       } catch (e) {
         if (ticket !== opened) return;
         store.dispatch({ type: "local.opened", thread: null, items: [], hasMore: false, after: null });
@@ -237,7 +248,7 @@ export function createChatSession({ client, store, runClientTool, onThreadChange
     async editMessage(itemId, text) {
       const trimmed = text.trim();
       const thread = threadId();
-      if (!trimmed || !thread || running) return false;
+      if (!trimmed || !thread || running || !appActions) return false;
       const ticket = opened;
       const edited: UserMessageItem = {
         id: `${PENDING_PREFIX}${++pendingKeys}`,

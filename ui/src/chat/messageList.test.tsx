@@ -70,6 +70,13 @@ describe("message actions", () => {
     expect(editMessage).toHaveBeenCalledWith("item_2", "Question two, better");
   });
 
+  it("offers no edit where the server is a backend's, which would not know the action", () => {
+    const { store } = openThread(4);
+    render(<MessageList store={store} actions={actions()} onLoadOlder={() => undefined} editable={false} />);
+    expect(screen.queryByRole("button", { name: "Edit message" })).toBeNull();
+    expect(screen.getAllByRole("button", { name: "Copy message" })).toHaveLength(2);
+  });
+
   it("copies a message's text", async () => {
     const writeText = vi.fn(() => Promise.resolve());
     Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
