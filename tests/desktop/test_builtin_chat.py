@@ -240,6 +240,13 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
             check_narrow(driver)
             tab_to_send(driver, xvfb.display, "One more thing")
             screenshot(xvfb, "builtin-chat-360-light")
+            driver.click("nav.sidebar button[data-view=tasks]")
+            wait_for(lambda: driver.script("return document.querySelector('.tasks-pane') !== null"), 15, "Tasks")
+            assert driver.script("return document.documentElement.scrollWidth <= window.innerWidth"), "sideways scroll"
+            screenshot(xvfb, "tasks-360-light")
+            driver.click("nav.sidebar button[data-view=chat]")
+            wait_for(lambda: driver.script("return document.querySelector('.builtin-chat textarea')?.offsetParent != null"),
+                     15, "the chat again")
             driver.script("document.querySelector('textarea.composer-input').value = ''")
             driver.script("const t = document.querySelector('textarea.composer-input');"
                           "Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(t, '');"
