@@ -54,6 +54,9 @@ def open_thread_id(driver: WebDriver) -> str | None:
 
 
 def send(driver: WebDriver, words: str) -> None:
+    # The box waits (disabled) while a thread opens; typing then would be refused.
+    wait_for(lambda: driver.script("return document.querySelector('textarea.composer-input')?.disabled === false"),
+             15, "the message box to take input")
     driver.type("textarea.composer-input", words)
     driver.click("button[name=send]")
 
