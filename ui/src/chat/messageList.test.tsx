@@ -1,4 +1,5 @@
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RowActions } from "./ItemRow";
 import { longThread } from "./longThread";
@@ -100,5 +101,50 @@ describe("message actions", () => {
     expect(pressed("item_1", "Bad answer")).toBe("true");
     expect(pressed("item_1", "Good answer")).toBe("false");
     expect(pressed("item_3", "Good answer")).toBe("true");
+  });
+});
+
+describe("keyboard only", () => {
+  it("reaches a task row's Complete and the last question's Edit with Tab, and uses them with Enter", async () => {
+    const user = userEvent.setup();
+    const store = createThreadStore();
+    const { thread, items } = longThread(2);
+    const widget = {
+      id: "wdg_1", thread_id: thread.id, created_at: thread.created_at, type: "widget" as const,
+      widget: {
+        type: "ListView",
+        children: [{
+          type: "ListViewItem", key: "t1",
+          children: [
+            { type: "Col", flex: 1, children: [{ type: "Text", value: "Buy groceries" }] },
+            { type: "Button", label: "Complete", onClickAction: { type: "task.complete", payload: { task_id: "t1" } } },
+          ],
+        }],
+      },
+    };
+    store.dispatch({ type: "local.opened", thread, items: [...items, widget] as never, hasMore: false, after: null });
+    const action = vi.fn(() => Promise.resolve());
+    const editMessage = vi.fn();
+    render(<MessageList store={store} actions={{ ...actions(editMessage), action }} onLoadOlder={() => undefined} />);
+
+    const tabTo = async (name: string) => {
+      for (let step = 0; step < 20 && document.activeElement?.getAttribute("aria-label") !== name
+        && document.activeElement?.textContent !== name; step += 1) {
+        await user.tab();
+      }
+      expect(document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.textContent).toBe(name);
+    };
+    await tabTo("Complete");
+    await user.keyboard("{Enter}");
+    expect(action).toHaveBeenCalledWith("wdg_1", expect.objectContaining({ type: "task.complete", payload: { task_id: "t1" } }));
+
+    await user.tab({ shift: true });
+    for (let step = 0; step < 20 && document.activeElement?.getAttribute("aria-label") !== "Edit message"; step += 1) {
+      await user.tab({ shift: true });
+    }
+    expect(document.activeElement?.getAttribute("aria-label")).toBe("Edit message");
+    await user.keyboard("{Enter}");
+    await user.keyboard("{Control>}a{/Control}Question zero, again{Enter}");
+    expect(editMessage).toHaveBeenCalledWith("item_0", "Question zero, again");
   });
 });
