@@ -21,11 +21,9 @@ use crate::agent::task_widgets::display_item;
 use crate::chatkit::responder::{AssistantMessageWriter, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::MAX_PAGE_SIZE;
 use crate::chatkit::types::{
-    user_text, ItemKind, NoticeLevel, Order, ThreadItem, ThreadStreamEvent,
+    user_text, Action, ItemKind, NoticeLevel, Order, ThreadItem, ThreadMetadata, ThreadStreamEvent,
 };
-use crate::chatkit::types::{Action, ThreadMetadata};
-use crate::error::AppResult;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::tasks::store::TaskStore;
 use crate::tasks::tools::{run_tool, tool_definitions};
 
