@@ -212,6 +212,10 @@ def test_builtin_chat_streams_adds_a_task_stops_and_remembers_its_threads(xvfb, 
             assert len(fake.requests) == requests_before, "a widget action needs no model call"
             assert [(t["title"], t["completed"]) for t in cli_tasks(tmp_path)] == [("Buy groceries", True)]
             screenshot(xvfb, "builtin-chat-widget-completed")
+            set_window_width(driver, 360)
+            check_narrow(driver)
+            screenshot(xvfb, "builtin-chat-widget-360")
+            set_window_width(driver, 1100)
             driver.click("nav.sidebar button[data-view=tasks]")
             wait_for(lambda: driver.script(
                 "return document.querySelector('.tasks-pane .task-row.done')?.innerText ?? ''").count("Buy groceries") == 1,
