@@ -5,7 +5,8 @@
 # - cargo bench: loading 10,000 tasks, replaying 1,000 queued edits against a loopback backend;
 # - bench_vs_reference.py: the same ChatKit request mix (three JSON ops, two streamed ops)
 #   against `todo-assistant-cli serve` and against openai-chatkit's own Python server, in the
-#   same run: speed-ups and RSS, beside the targets.
+#   same run: speed-ups and RSS, beside the targets;
+# - vitest bench: the built-in chat opening a 1,000-item thread and taking a streamed delta.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup
@@ -15,3 +16,4 @@ cargo bench --features test-support --bench chatkit --bench tasks
 cargo build --profile bench -p todo-assistant-cli --features test-support
 TODO_ASSISTANT_BIN=target/release/todo-assistant-cli \
   target/py-venv/bin/python tests/chatkit/bench_vs_reference.py --threads "${BENCH_THREADS:-300}"
+npx vitest bench --run ui/src/chat/longThread

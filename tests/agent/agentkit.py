@@ -292,6 +292,10 @@ class Turn:
     def widgets(self) -> list[WidgetItem]:
         return self.done(WidgetItem)
 
+    def added(self) -> list[str]:
+        """The titles of the tasks shown as added (cards with Undo), in order."""
+        return [t for t in map(added_title, self.widgets()) if t is not None]
+
     def replies(self) -> list[AssistantMessageItem]:
         return self.done(AssistantMessageItem)
 
@@ -454,6 +458,38 @@ def assert_task_item(item: TaskItem, title: str) -> None:
     assert task.title == title, f"task title {task.title!r}, expected {title!r}"
     assert task.icon is not None, f"task item without an icon: {canonical(item)}"
     assert task.status_indicator == "complete", canonical(item)
+
+
+def added_title(item: WidgetItem) -> str | None:
+    """The task title on an "added" card (a Card with an Undo button), else None."""
+    root = widget_json(item)
+    undo = any(n.get("type") == "Button" and n.get("label") == "Undo" for n in _nodes(root))
+    if root.get("type") != "Card" or not undo:
+        return None
+    texts = [t for t in widget_texts(root) if t not in ("Added to your tasks", "Undo")]
+    return texts[0] if texts else None
+
+
+def assert_added_card(item: WidgetItem, title: str, task_id: str) -> None:
+    """A task the assistant added shows as a card with its title and Undo for that task."""
+    root = widget_json(item)
+    assert added_title(item) == title, f"not an added card for {title!r}: {json.dumps(root)[:400]}"
+    undo = [b for b in _nodes(root) if b.get("type") == "Button" and b.get("label") == "Undo"]
+    assert len(undo) == 1, json.dumps(root)[:400]
+    action = undo[0]["onClickAction"]
+    assert action["type"] == "task.undo_add" and action["payload"] == {"task_id": task_id}, action
+    assert action.get("handler", "server") == "server", "Undo is handled by the server"
+
+
+def _nodes(node: Any) -> list[dict]:
+    if isinstance(node, dict):
+        out = [node]
+        for v in node.values():
+            out.extend(_nodes(v))
+        return out
+    if isinstance(node, list):
+        return [n for v in node for n in _nodes(v)]
+    return []
 
 
 def widget_json(item: WidgetItem) -> dict:

@@ -18,6 +18,8 @@ from chatkit.types import AssistantMessageItem, TaskItem, UserMessageItem, Widge
 
 from agentkit import (
     Agent,
+    added_title,
+    assert_added_card,
     assert_streamed_reply,
     assert_task_item,
     assert_task_list_widget,
@@ -117,12 +119,12 @@ def test_add_list_complete_conversation(agent: Agent):
         ("output", "call_Add0groceries1", add_out),
     ], "the 2nd call carries the function_call and its output, matched by call_id (not the fc_ item id)"
 
-    # what the user saw: the tool run as a task item, then the streamed reply, then a title
-    assert turn.task_titles() == ["Added “Buy groceries”"]
-    assert_task_item(turn.tasks()[0], "Added “Buy groceries”")
-    assert turn.widgets() == []
+    # what the user saw: the added task as a card with Undo, then the streamed reply, then a title
+    assert turn.tasks() == []
+    assert len(turn.widgets()) == 1
+    assert_added_card(turn.widgets()[0], "Buy groceries", task_id)
     reply = assert_streamed_reply(turn, thread_id, reply1)
-    task_at = turn.index(lambda e: e.type == "thread.item.done" and isinstance(e.item, TaskItem))
+    task_at = turn.index(lambda e: e.type == "thread.item.done" and isinstance(e.item, WidgetItem))
     reply_at = turn.index(lambda e: e.type == "thread.item.added" and e.item.id == reply.id)
     assert task_at < reply_at, "the tool ran before the model's answer streamed"
     updated = turn.stream.of("thread.updated")
@@ -135,7 +137,7 @@ def test_add_list_complete_conversation(agent: Agent):
     assert stored[0].get("description") is None
     assert visible(agent.items(thread_id)) == [
         ("user_message", user1),
-        ("task", "Added “Buy groceries”"),
+        ("widget", "Card"),
         ("assistant_message", "".join(reply1)),
     ]
 
@@ -198,7 +200,7 @@ def test_add_list_complete_conversation(agent: Agent):
     rows = visible(agent.items(thread_id))
     assert rows[:3] == [
         ("user_message", user1),
-        ("task", "Added “Buy groceries”"),
+        ("widget", "Card"),
         ("assistant_message", "".join(reply1)),
     ]
     assert rows[3:6] == [("user_message", user2), ("widget", "ListView"), ("assistant_message", "You have 1 pending task: Buy groceries.")]
@@ -233,9 +235,8 @@ def test_parallel_calls_update_delete_and_persistence(agent: Agent, launch):
         ("output", "call_Add0eggs", output_of(second, "call_Add0eggs")),
     ], key=str), tail
     assert [x[1] for x in tail if x[0] == "call"] == ["call_Add0milk", "call_Add0eggs"], "calls keep the model's order"
-    assert turn.task_titles() == ["Added “Milk”", "Added “Eggs”"]
-    for item in turn.tasks():
-        assert_task_item(item, item.task.title)
+    assert turn.tasks() == []
+    assert [added_title(w) for w in turn.widgets()] == ["Milk", "Eggs"]
     assert_streamed_reply(turn, thread_id, ["Added milk and eggs."])
     stored = agent.stored_tasks()
     assert [(t["id"], t["title"], t.get("description"), t["completed"]) for t in stored] == [
@@ -276,8 +277,8 @@ def test_parallel_calls_update_delete_and_persistence(agent: Agent, launch):
         assert_task_list_widget(turn.widgets()[0], ["Oat milk"])
         assert_streamed_reply(turn, thread2, ["One task: oat milk."])
         # and the first thread is intact
-        assert [r for r in visible(again.items(thread_id)) if r[0] == "task"] == [
-            ("task", "Added “Milk”"), ("task", "Added “Eggs”"), ("task", titles[0]), ("task", "Deleted “Eggs”"),
+        assert [r for r in visible(again.items(thread_id)) if r[0] in ("task", "widget")] == [
+            ("widget", "Card"), ("widget", "Card"), ("task", titles[0]), ("task", "Deleted “Eggs”"),
         ]
     finally:
         again.stop()
@@ -406,7 +407,7 @@ def test_reasoning_items_are_not_sent_back(agent: Agent):
     thread_id, turn = agent.create("Remind me to water the plants")
     # contract_problems (run for every turn) rejects any reasoning item in the input
     assert [x[0] for x in simplify(turn.requests[1].input)] == ["user", "call", "output"]
-    assert turn.task_titles() == ["Added “Water plants”"]
+    assert turn.added() == ["Water plants"]
     assert_streamed_reply(turn, thread_id, ["Added ", "“Water plants”."])
 
 
@@ -422,7 +423,7 @@ def test_text_before_a_tool_call_is_part_of_the_next_input(agent: Agent):
     fake.script(preamble_and_call, text("Done."))
     thread_id, turn = agent.create("Remind me to call the plumber")
     assert [message_text(r) for r in turn.replies()] == ["Sure, adding it now.", "Done."]
-    assert turn.task_titles() == ["Added “Call the plumber”"]
+    assert turn.added() == ["Call the plumber"]
     second = simplify(turn.requests[1].input)
     assert [x[:2] for x in second] == [
         ("user", "Remind me to call the plumber"),

@@ -14,7 +14,7 @@ import pytest
 
 from chatkit.types import AssistantMessageItem, TaskItem, UserMessageItem
 
-from agentkit import Agent, Turn, assert_app_error, assert_streamed_reply, closed_port, simplify
+from agentkit import Agent, Turn, added_title, assert_app_error, assert_streamed_reply, closed_port, simplify
 from ckclient import canonical, message_text, user_input
 from fake_responses import Hang, HttpError, Pause, ResponseBuilder, Stream, api_error, calls, text
 
@@ -25,7 +25,7 @@ def seed(agent: Agent) -> tuple[str, dict]:
     """A thread with one good exchange; returns its id and the state to compare against."""
     agent.fake.script(calls(("add_task", {"title": "Buy groceries", "description": None}, "call_Seed0add")), text("Added “Buy groceries”."))
     thread_id, turn = agent.create("Add a task to buy groceries")
-    assert len(turn.requests) == 2 and turn.errors() == [] and turn.task_titles() == ["Added “Buy groceries”"]
+    assert len(turn.requests) == 2 and turn.errors() == [] and turn.added() == ["Buy groceries"]
     return thread_id, {
         "items": [canonical(i) for i in agent.items(thread_id)],
         "tasks": agent.stored_tasks(),
@@ -175,12 +175,12 @@ def test_tool_run_is_kept_when_the_next_model_call_fails(agent: Agent):
     )
     turn = failing_turn(agent, thread_id, "Add milk")
     assert len(turn.requests) == 4
-    assert turn.task_titles() == ["Added “Milk”"]
+    assert turn.added() == ["Milk"]
     assert_app_error(turn, "model_unavailable", allow_retry=True)
     items = agent.items(thread_id)
     assert [canonical(i) for i in items[: len(before["items"])]] == before["items"]
     new = items[len(before["items"]) :]
-    assert [i.type for i in new] == ["user_message", "task"] and new[1].task.title == "Added “Milk”"
+    assert [i.type for i in new] == ["user_message", "widget"] and added_title(new[1]) == "Milk"
     assert [t["title"] for t in agent.stored_tasks()] == ["Buy groceries", "Milk"], "the tool's effect stays"
 
 

@@ -66,6 +66,11 @@ pub fn entries(item: &ThreadItem) -> Vec<Value> {
                 function_call_output(&field("call_id"), &field("output")),
             ]
         }
+        // What the person did outside the conversation (a widget's button), for the model.
+        ItemKind::HiddenContext { content } if content["kind"] == "note" => {
+            let text = content["text"].as_str().unwrap_or_default();
+            vec![json!({"role": "developer", "content": text})]
+        }
         ItemKind::SdkHiddenContext { content } => {
             vec![json!({"role": "developer", "content": content})]
         }

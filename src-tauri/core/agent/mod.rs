@@ -7,6 +7,8 @@ pub mod client;
 pub mod input;
 pub mod sse;
 pub mod wire;
+pub mod task_actions;
+pub mod task_widgets;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,15 +22,16 @@ use crate::agent::input::{
 };
 use crate::agent::wire::{FunctionCall, ModelEvent, ModelRequest, WireApi};
 use crate::broker::connection::ApiStyle;
+use crate::agent::task_actions::ActionOutcome;
+use crate::agent::task_widgets::display_item;
 use crate::chatkit::responder::{AssistantMessageWriter, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::MAX_PAGE_SIZE;
 use crate::chatkit::types::{
-    user_text, ItemKind, NoticeLevel, Order, ThreadItem, ThreadStreamEvent,
+    user_text, Action, ItemKind, NoticeLevel, Order, ThreadItem, ThreadMetadata, ThreadStreamEvent,
 };
-use crate::error::AppResult;
-use crate::tasks::model::{StatusFilter, Task};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::tasks::store::TaskStore;
-use crate::tasks::tools::{run_tool, tool_definitions, ToolEffect};
+use crate::tasks::tools::{run_tool, tool_definitions};
 
 /// Model calls in one turn, at most: tool rounds plus the final answer.
 pub const MAX_MODEL_CALLS: usize = 8;
@@ -206,6 +209,68 @@ impl Agent {
         failure.into_respond_error()
     }
 
+    /// A task widget's button: the change applies at once and the widget is redrawn in
+    /// place; the model is not asked, but learns what happened on its next turn.
+    async fn act(
+        &self,
+        action: Action,
+        sender: Option<ThreadItem>,
+        sink: &mut EventSink,
+    ) -> Result<(), RespondError> {
+        let Some(sender) = sender else {
+            return Err(RespondError::coded(
+                "invalid_request",
+                format!(
+                    "The {} action must come from the widget that shows the task.",
+                    crate::error::excerpt(&action.action_type)
+                ),
+                false,
+            ));
+        };
+        let outcome = self
+            .apply_action(action, sender.clone())
+            .await
+            .map_err(|e| {
+                if e.code == ErrorCode::InvalidRequest {
+                    RespondError::coded("invalid_request", e.message, false)
+                } else {
+                    RespondError::from(e)
+                }
+            })?;
+        sink.update_widget(&sender, outcome.widget, outcome.copy_text)
+            .await?;
+        let note = sink.item(
+            "ctx",
+            ItemKind::HiddenContext {
+                content: json!({"kind": "note", "text": outcome.note}),
+            },
+        );
+        sink.emit(ThreadStreamEvent::ItemDone { item: note })
+            .await?;
+        if let Some(message) = outcome.notice {
+            sink.emit(ThreadStreamEvent::Notice {
+                level: NoticeLevel::Info,
+                title: None,
+                message,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn apply_action(&self, action: Action, sender: ThreadItem) -> AppResult<ActionOutcome> {
+        let ItemKind::Widget { widget, .. } = sender.kind else {
+            return Err(AppError::new(
+                ErrorCode::InvalidRequest,
+                "Only a widget can send a task action.",
+            ));
+        };
+        let tasks = self.tasks.clone();
+        tokio::task::spawn_blocking(move || task_actions::apply(&tasks, &action, &widget))
+            .await
+            .map_err(|e| AppError::internal(format!("a task action crashed: {e}")))?
+    }
+
     /// Runs one tool call and shows it in the thread; returns its output for the model.
     async fn run_call(
         &self,
@@ -235,12 +300,33 @@ impl Agent {
 
 #[async_trait]
 impl Responder for Agent {
-    async fn respond(&self, turn: Turn, sink: &mut EventSink) -> Result<(), RespondError> {
-        if let Turn::Action { action, .. } = &turn {
-            return Err(RespondError::failed(
-                format!("This assistant has no action named {}.", action.action_type),
-                false,
+    fn sync_action(
+        &self,
+        _thread: &ThreadMetadata,
+        action: &Action,
+        sender: Option<&ThreadItem>,
+    ) -> Result<Option<ThreadItem>, AppError> {
+        let Some(sender) = sender else {
+            return Err(AppError::new(
+                ErrorCode::InvalidRequest,
+                "A task action must come from the widget that shows the task.",
             ));
+        };
+        let ItemKind::Widget { widget, .. } = &sender.kind else {
+            return Ok(None);
+        };
+        let outcome = task_actions::apply(&self.tasks, action, widget)?;
+        let mut updated = sender.clone();
+        updated.kind = ItemKind::Widget {
+            widget: outcome.widget,
+            copy_text: outcome.copy_text,
+        };
+        Ok(Some(updated))
+    }
+
+    async fn respond(&self, turn: Turn, sink: &mut EventSink) -> Result<(), RespondError> {
+        if let Turn::Action { action, sender } = turn {
+            return self.act(action, sender, sink).await;
         }
         let config = (self.config)()
             .map_err(|e| RespondError::coded("assistant_not_configured", e.message, false))?;
@@ -311,74 +397,6 @@ pub fn short_title(text: &str) -> String {
         title.push('…');
     }
     title
-}
-
-/// How a tool run looks in the thread: a task line for a change, a list for a listing.
-fn display_item(sink: &EventSink, effect: &ToolEffect) -> Option<ThreadItem> {
-    match effect {
-        ToolEffect::Changed { verb, task } => {
-            let icon = match *verb {
-                "Added" => "plus",
-                "Completed" => "check-circle-filled",
-                "Deleted" => "empty-circle",
-                _ => "write",
-            };
-            Some(sink.item(
-                "task",
-                ItemKind::Task {
-                    task: json!({
-                        "type": "custom",
-                        "title": format!("{verb} “{}”", task.title),
-                        "icon": icon,
-                        "status_indicator": "complete",
-                    }),
-                },
-            ))
-        }
-        ToolEffect::Listed { filter, tasks } => Some(
-            sink.item(
-                "wdg",
-                ItemKind::Widget {
-                    widget: task_list_widget(*filter, tasks),
-                    copy_text: Some(
-                        tasks
-                            .iter()
-                            .map(|t| {
-                                format!("{} {}", if t.completed { "[x]" } else { "[ ]" }, t.title)
-                            })
-                            .collect::<Vec<_>>()
-                            .join("\n"),
-                    ),
-                },
-            ),
-        ),
-        ToolEffect::Failed { .. } => None,
-    }
-}
-
-/// A ChatKit ListView of tasks, completed ones struck through.
-pub fn task_list_widget(filter: StatusFilter, tasks: &[Task]) -> Value {
-    let heading = match filter {
-        StatusFilter::All => "Tasks",
-        StatusFilter::Pending => "Pending tasks",
-        StatusFilter::Completed => "Completed tasks",
-    };
-    let items: Vec<Value> = tasks
-        .iter()
-        .map(|task| {
-            let mut text = json!({"type": "Text", "value": task.title});
-            if task.completed {
-                text["lineThrough"] = true.into();
-                text["color"] = "secondary".into();
-            }
-            json!({"type": "ListViewItem", "key": task.id, "children": [text]})
-        })
-        .collect();
-    json!({
-        "type": "ListView",
-        "status": {"text": format!("{heading} ({})", tasks.len()), "icon": "check-circle"},
-        "children": items,
-    })
 }
 
 #[cfg(test)]

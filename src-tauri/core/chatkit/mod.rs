@@ -1,8 +1,10 @@
 //! The core as a ChatKit server: protocol types, the op router, the responder seam, the
 //! store trait, and the two transports (IPC in the app, loopback HTTP in `serve`).
 
+pub mod app_actions;
 #[cfg(feature = "test-support")]
 pub mod echo;
+pub mod feedback;
 pub mod gateway;
 pub mod http;
 pub mod ipc;

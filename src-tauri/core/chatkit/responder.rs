@@ -223,6 +223,28 @@ impl EventSink {
         self.flush_thread().await
     }
 
+    /// Redraws a stored widget in place: the item is saved with its new root, and the
+    /// client is sent `widget.root.updated` for it (chatkit-python's servers do the same).
+    pub async fn update_widget(
+        &mut self,
+        item: &ThreadItem,
+        widget: serde_json::Value,
+        copy_text: Option<String>,
+    ) -> Result<ThreadItem, RespondError> {
+        let mut updated = item.clone();
+        updated.kind = ItemKind::Widget {
+            widget: widget.clone(),
+            copy_text,
+        };
+        self.store.save_item(&self.thread.id, &updated)?;
+        self.send(ThreadStreamEvent::ItemUpdated {
+            item_id: updated.id.clone(),
+            update: ThreadItemUpdate::WidgetRootUpdated { widget },
+        })
+        .await?;
+        Ok(updated)
+    }
+
     /// Sends an event that changes nothing stored (stream options, notices).
     pub(crate) async fn send(&self, event: ThreadStreamEvent) -> Result<(), RespondError> {
         self.tx
@@ -236,12 +258,34 @@ impl EventSink {
         if self.thread == self.last_saved {
             return Ok(());
         }
-        self.store.save_thread(&self.thread)?;
+        let merged = self.merged_thread();
+        self.store.save_thread(&merged)?;
+        self.thread = merged;
         self.last_saved = self.thread.clone();
         self.send(ThreadStreamEvent::ThreadUpdated {
             thread: thread_response(&self.thread, Page::default()),
         })
         .await
+    }
+
+    /// The stored thread with this response's changes laid over it, so what others saved
+    /// meanwhile (a rename, feedback in the metadata) is kept rather than overwritten.
+    fn merged_thread(&self) -> ThreadMetadata {
+        let Ok(mut stored) = self.store.load_thread(&self.thread.id) else {
+            return self.thread.clone();
+        };
+        if self.thread.title != self.last_saved.title {
+            stored.title = self.thread.title.clone();
+        }
+        if self.thread.status != self.last_saved.status {
+            stored.status = self.thread.status.clone();
+        }
+        for (key, value) in &self.thread.metadata {
+            if self.last_saved.metadata.get(key) != Some(value) {
+                stored.metadata.insert(key.clone(), value.clone());
+            }
+        }
+        stored
     }
 
     /// After a cancel: keeps non-empty partial assistant text and tells the model, through
@@ -270,7 +314,7 @@ impl EventSink {
             tracing::error!("could not record the cancel: {}", e.message);
         }
         if self.thread != self.last_saved {
-            if let Err(e) = self.store.save_thread(&self.thread) {
+            if let Err(e) = self.store.save_thread(&self.merged_thread()) {
                 tracing::error!("could not save the thread after cancel: {}", e.message);
             }
         }

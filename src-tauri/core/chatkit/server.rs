@@ -7,6 +7,8 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use crate::chatkit::app_actions::{self, AppAction};
+use crate::chatkit::feedback;
 use crate::chatkit::responder::{thread_response, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::{new_id, ThreadStore, DEFAULT_PAGE_SIZE};
 use crate::chatkit::types::{
@@ -59,6 +61,10 @@ enum StreamPlan {
     Retry(ThreadMetadata, ThreadItem),
     Action(ThreadMetadata, Turn),
     Refuse(ThreadMetadata, RespondError),
+    /// `chat.feedback`: the thread's stored thumbs, as a client effect.
+    Feedback(ThreadMetadata),
+    /// `chat.edit_message`: the message and what followed go, the new text is answered.
+    Edit(ThreadMetadata, ThreadItem, UserMessageInput),
 }
 
 impl ChatKitServer {
@@ -130,7 +136,12 @@ impl ChatKitServer {
                 for item_id in &params.item_ids {
                     store.load_item(&params.thread_id, item_id)?;
                 }
-                tracing::info!(items = params.item_ids.len(), kind = ?params.kind, "feedback");
+                feedback::record(
+                    store.as_ref(),
+                    &params.thread_id,
+                    &params.item_ids,
+                    params.kind,
+                )?;
                 json_body(&json!({}))
             }
             ChatKitRequest::ThreadsSyncCustomAction { params } => {
@@ -229,6 +240,15 @@ impl ChatKitServer {
             }
             ChatKitRequest::ThreadsCustomAction { params } => {
                 let meta = store.load_thread(&params.thread_id)?;
+                if params.item_id.is_none() {
+                    match app_actions::parse(store.as_ref(), &meta.id, &params.action)? {
+                        Some(AppAction::Feedback) => return Ok(StreamPlan::Feedback(meta)),
+                        Some(AppAction::Edit { message, input }) => {
+                            return Ok(StreamPlan::Edit(meta, *message, input))
+                        }
+                        None => {}
+                    }
+                }
                 match self.widget_sender(&meta, params.item_id.as_deref()) {
                     Ok(sender) => StreamPlan::Action(
                         meta,
@@ -330,10 +350,38 @@ async fn run_stream(
         StreamPlan::Continue(meta, replaced) => (meta, Turn::Continue, replaced),
         StreamPlan::Retry(meta, user_message) => {
             let newer = items_after(&store, &meta.id, &user_message.id)?;
-            for item in newer {
-                store.delete_item(&meta.id, &item.id)?;
-            }
+            remove_items(&store, &meta.id, &newer)?;
             (meta, Turn::UserMessage(user_message), None)
+        }
+        StreamPlan::Edit(meta, old, input) => {
+            let mut gone = items_after(&store, &meta.id, &old.id)?;
+            gone.push(old);
+            remove_items(&store, &meta.id, &gone)?;
+            for item in gone.iter().rev().filter(|item| !item.is_hidden()) {
+                send(
+                    &tx,
+                    ThreadStreamEvent::ItemRemoved {
+                        item_id: item.id.clone(),
+                    },
+                )
+                .await?;
+            }
+            let message = add_user_message(&store, &tx, &meta, input).await?;
+            (meta, Turn::UserMessage(message), None)
+        }
+        StreamPlan::Feedback(meta) => {
+            send(&tx, stream_options()).await?;
+            let mut data = crate::chatkit::types::Json::new();
+            data.insert("items".into(), Value::Object(feedback::of(&meta)));
+            send(
+                &tx,
+                ThreadStreamEvent::ClientEffect {
+                    name: "feedback".into(),
+                    data,
+                },
+            )
+            .await?;
+            return Ok(());
         }
         StreamPlan::Action(meta, turn) => (meta, turn, None),
         StreamPlan::Refuse(meta, error) => {
@@ -415,6 +463,19 @@ async fn add_user_message(
     store.add_item(&meta.id, &item)?;
     send(tx, ThreadStreamEvent::ItemDone { item: item.clone() }).await?;
     Ok(item)
+}
+
+/// Deletes `items` from the thread, with any feedback they had.
+fn remove_items(
+    store: &Arc<dyn ThreadStore>,
+    thread_id: &str,
+    items: &[ThreadItem],
+) -> AppResult<()> {
+    for item in items {
+        store.delete_item(thread_id, &item.id)?;
+    }
+    let ids: Vec<String> = items.iter().map(|item| item.id.clone()).collect();
+    feedback::forget(store.as_ref(), thread_id, &ids)
 }
 
 /// The items added after `item_id`, newest first.

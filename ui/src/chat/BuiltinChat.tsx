@@ -58,6 +58,8 @@ export function BuiltinChat({
     if (remembered) notifyRemembered(remembered.threadId);
   }, [remembered]);
 
+  // The core's own ChatKit server (not a backend's) also keeps thumbs and edits questions.
+  const ownServer = settings.connection?.kind === "local";
   // One client, store and session for the life of this view.
   const [chat] = useState(() => {
     const transport =
@@ -85,6 +87,7 @@ export function BuiltinChat({
       client,
       store,
       runClientTool,
+      appActions: ownServer,
       onThreadChange: (threadId) => {
         if (threadId !== last) remember(threadId);
       },
@@ -93,6 +96,7 @@ export function BuiltinChat({
       retryAnswer: (id) => void session.retryAnswer(id),
       feedback: (id, kind) => void session.feedback(id, kind),
       action: (itemId, action) => session.action(itemId, action),
+      editMessage: (itemId, text) => void session.editMessage(itemId, text),
     };
     return { client, store, session, actions, remember, initialThread: settings.last_thread_id };
   });
@@ -101,6 +105,16 @@ export function BuiltinChat({
   useEffect(() => {
     void session.open(chat.initialThread);
   }, [session, chat.initialThread]);
+
+  // The history sits beside a wide thread and over a narrow one: a window made narrow
+  // closes it, so it does not cover the thread; made wide again, it comes back.
+  useEffect(() => {
+    if (typeof window.matchMedia !== "function") return;
+    const query = window.matchMedia(WIDE);
+    const follow = () => { setHistoryOpen(query.matches); };
+    query.addEventListener("change", follow);
+    return () => { query.removeEventListener("change", follow); };
+  }, []);
 
   const thread = useThread(store, (s) => s.thread);
   const generation = useThread(store, (s) => s.generation);
@@ -162,7 +176,11 @@ export function BuiltinChat({
         {appError && <ErrorBanner error={appError} onDismiss={() => { setAppError(null); }} />}
         <div className={historyOpen ? "chat-body with-history" : "chat-body"}>
           {historyOpen && (
-            <div id="chat-history" className="chat-history-panel">
+            <div id="chat-history" className="chat-history-panel"
+              onKeyDown={(event) => {
+                // Over a narrow thread, Escape puts the history away, as for any overlay.
+                if (event.key === "Escape" && !isWide()) setHistoryOpen(false);
+              }}>
               <ThreadHistory
                 client={client}
                 current={thread}
@@ -186,6 +204,7 @@ export function BuiltinChat({
               actions={actions}
               onLoadOlder={loadOlder}
               onRowRender={onRowRender}
+              editable={ownServer}
               emptyState={emptyState}
             />
             <Progress store={store} />

@@ -1,7 +1,16 @@
-import { memo } from "react";
+import { memo, useState } from "react";
 import { ClientToolCallView, GeneratedImageView, TaskItemView, WorkflowView } from "./ItemViews";
 import { Markdown } from "./Markdown";
-import { userText, type ActionConfig, type AssistantMessageItem, type FeedbackKind, type ThreadItem } from "./protocol";
+import { CopyButton, EditIcon, EditMessage } from "./MessageActions";
+import {
+  assistantText,
+  userText,
+  type ActionConfig,
+  type AssistantMessageItem,
+  type FeedbackKind,
+  type ThreadItem,
+  type UserMessageItem,
+} from "./protocol";
 import { PENDING_PREFIX } from "./threadState";
 import { useThread, type ThreadStore } from "./threadStore";
 import { WidgetView } from "./widgets/WidgetView";
@@ -11,6 +20,7 @@ export interface RowActions {
   retryAnswer(answerId: string): void;
   feedback(itemId: string, kind: FeedbackKind): void;
   action(itemId: string, action: ActionConfig): Promise<void>;
+  editMessage(itemId: string, text: string): void;
 }
 
 /**
@@ -21,12 +31,15 @@ export const ItemRow = memo(function ItemRow({
   store,
   id,
   canRetry,
+  canEdit,
   actions,
 }: {
   store: ThreadStore;
   id: string;
   /** The newest answer: it carries Retry. */
   canRetry: boolean;
+  /** The newest question: it can be edited and sent again. */
+  canEdit: boolean;
   actions: RowActions;
 }) {
   const item = useThread(store, (s) => s.items[id]);
@@ -35,7 +48,8 @@ export const ItemRow = memo(function ItemRow({
   if (!item) return null;
   return (
     <div className={`chat-item chat-item-${item.type}`} data-item-id={id} data-item-type={item.type}>
-      <ItemBody item={item} store={store} streaming={streaming} busy={busy} canRetry={canRetry} actions={actions} />
+      <ItemBody item={item} store={store} streaming={streaming} busy={busy} canRetry={canRetry} canEdit={canEdit}
+        actions={actions} />
     </div>
   );
 });
@@ -46,6 +60,7 @@ function ItemBody({
   streaming,
   busy,
   canRetry,
+  canEdit,
   actions,
 }: {
   item: ThreadItem;
@@ -53,17 +68,12 @@ function ItemBody({
   streaming: boolean;
   busy: boolean;
   canRetry: boolean;
+  canEdit: boolean;
   actions: RowActions;
 }) {
   switch (item.type) {
     case "user_message":
-      return (
-        <div className="message user">
-          <span className="visually-hidden">You said: </span>
-          <div className="bubble">{userText(item)}</div>
-          {item.id.startsWith(PENDING_PREFIX) && <p className="muted small message-state">Sending…</p>}
-        </div>
-      );
+      return <UserMessage item={item} busy={busy} canEdit={canEdit} actions={actions} />;
     case "assistant_message":
       return (
         <AssistantMessage item={item} store={store} streaming={streaming} busy={busy} canRetry={canRetry} actions={actions} />
@@ -83,6 +93,55 @@ function ItemBody({
     default:
       return null;
   }
+}
+
+function UserMessage({
+  item,
+  busy,
+  canEdit,
+  actions,
+}: {
+  item: UserMessageItem;
+  busy: boolean;
+  canEdit: boolean;
+  actions: RowActions;
+}) {
+  const [editing, setEditing] = useState(false);
+  const pending = item.id.startsWith(PENDING_PREFIX);
+  const text = userText(item);
+  if (editing && canEdit) {
+    return (
+      <div className="message user editing">
+        <EditMessage
+          initial={text}
+          onCancel={() => { setEditing(false); }}
+          onSend={(edited) => {
+            setEditing(false);
+            actions.editMessage(item.id, edited);
+          }}
+        />
+      </div>
+    );
+  }
+  return (
+    <div className="message user">
+      <span className="visually-hidden">You said: </span>
+      <div className="bubble">{text}</div>
+      {pending ? (
+        <p className="muted small message-state">Sending…</p>
+      ) : (
+        <div className="message-actions" role="group" aria-label="Message actions">
+          <CopyButton text={text} label="Copy message" />
+          {canEdit && (
+            <button type="button" className="icon-button" aria-label="Edit message" title="Edit and send again"
+              data-action="edit" disabled={busy} onClick={() => { setEditing(true); }}>
+              <EditIcon />
+            </button>
+          )}
+        </div>
+      )}
+    </div>
+  );
 }
 
 function AssistantMessage({
@@ -118,6 +177,7 @@ function AssistantMessage({
       {stopped && <p className="muted small message-state">Stopped</p>}
       {!streaming && (
         <div className="message-actions" role="group" aria-label="Answer actions">
+          <CopyButton text={assistantText(item)} label="Copy answer" />
           <button type="button" className="icon-button" aria-label="Good answer" aria-pressed={feedback === "positive"}
             onClick={() => { actions.feedback(item.id, "positive"); }}>
             <Thumb up />

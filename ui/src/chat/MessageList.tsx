@@ -6,7 +6,7 @@ import {
 } from "@tanstack/react-virtual";
 import { Profiler, useEffect, useLayoutEffect, useRef, type ReactNode } from "react";
 import { ItemRow, type RowActions } from "./ItemRow";
-import { lastAnswerId, type ThreadState } from "./threadState";
+import { lastAnswerId, lastUserMessageId, type ThreadState } from "./threadState";
 import { useThread, type ThreadStore } from "./threadStore";
 
 /** Used until the viewport is measured, and in test DOMs, which have no layout. */
@@ -47,6 +47,7 @@ export function MessageList({
   onLoadOlder,
   onRowRender,
   emptyState,
+  editable = true,
 }: {
   store: ThreadStore;
   actions: RowActions;
@@ -54,10 +55,13 @@ export function MessageList({
   /** Told which row rendered: for the benchmark and tests of what a delta touches. */
   onRowRender?: ((id: string) => void) | undefined;
   emptyState?: ReactNode;
+  /** The last question can be edited and sent again (the core's own server does that). */
+  editable?: boolean;
 }) {
   const ids = useThread(store, (s) => s.ids);
   const older = useThread(store, (s) => s.older);
   const retryId = useThread(store, lastAnswerId);
+  const editId = useThread(store, lastUserMessageId);
   const scrollRef = useRef<HTMLDivElement | null>(null);
 
   // TanStack Virtual keeps its own state; the React Compiler leaves this component alone.
@@ -106,7 +110,9 @@ export function MessageList({
           style={{ height: virtualizer.getTotalSize() }}>
           {rows.map((row) => {
             const id = ids[row.index] ?? "";
-            const content = <ItemRow store={store} id={id} canRetry={id === retryId} actions={actions} />;
+            const content = (
+              <ItemRow store={store} id={id} canRetry={id === retryId} canEdit={editable && id === editId} actions={actions} />
+            );
             return (
               <div
                 key={row.key}

@@ -24,6 +24,11 @@ export interface ChatSessionOptions {
   runClientTool: ClientToolRunner;
   /** The open thread changed (opened, created, deleted, new chat): remember it. */
   onThreadChange: (threadId: string | null) => void;
+  /**
+   * The core's own server answers this app's actions (`chat.feedback`, `chat.edit_message`);
+   * a backend's ChatKit endpoint would hand them to its own agent, so they are not sent there.
+   */
+  appActions?: boolean;
 }
 
 /**
@@ -40,13 +45,21 @@ export interface ChatSession {
   /** Answers `userItemId` again (the newest user message when omitted). */
   retry(userItemId?: string): Promise<void>;
   retryAnswer(answerId: string): Promise<void>;
+  /** Sends `text` in place of the user message `itemId`; what followed it is answered anew. */
+  editMessage(itemId: string, text: string): Promise<boolean>;
   feedback(itemId: string, kind: FeedbackKind): Promise<void>;
   action(itemId: string | null, action: ActionConfig): Promise<void>;
   dismissProblem(): void;
   dismissNotice(key: number): void;
 }
 
-export function createChatSession({ client, store, runClientTool, onThreadChange }: ChatSessionOptions): ChatSession {
+export function createChatSession({
+  client,
+  store,
+  runClientTool,
+  onThreadChange,
+  appActions = true,
+}: ChatSessionOptions): ChatSession {
   let running: AbortController | null = null;
   let opened = 0;
   let pendingKeys = 0;
@@ -121,7 +134,30 @@ export function createChatSession({ client, store, runClientTool, onThreadChange
     await respond({ type: "threads.retry_after_item", params: { thread_id: thread, item_id: target } });
   };
 
-  return {
+  /**
+   * The thumbs stored with the thread. The protocol keeps thread metadata on the server,
+   * so the core answers the `chat.feedback` action with a `feedback` client effect; this
+   * quiet stream shows no progress and a failure only means no thumbs are lit.
+   */
+  const loadFeedback = async (thread: string, ticket: number) => {
+    const request: StreamRequest = {
+      type: "threads.custom_action",
+      params: { thread_id: thread, item_id: null, action: { type: "chat.feedback", payload: {} } },
+    };
+    try {
+      await client.stream(
+        request,
+        (event) => {
+          if (event.type === "client_effect" && event.name === "feedback" && ticket === opened) store.dispatch(event);
+        },
+        new AbortController().signal,
+      );
+    } catch {
+      // Older cores answer with an error; the thread is usable without its thumbs.
+    }
+  };
+
+  const session: ChatSession = {
     async open(id) {
       const ticket = ++opened;
       running?.abort();
@@ -146,6 +182,7 @@ export function createChatSession({ client, store, runClientTool, onThreadChange
         store.dispatch({ type: "local.opened", thread, items, hasMore, after });
         // Opened from the history (or at start): the next start reopens it.
         onThreadChange(thread.id);
+        if (appActions) void loadFeedback(thread.id, ticket);
       } catch (e) {
         if (ticket !== opened) return;
         store.dispatch({ type: "local.opened", thread: null, items: [], hasMore: false, after: null });
@@ -208,6 +245,32 @@ export function createChatSession({ client, store, runClientTool, onThreadChange
       if (question) await retry(question.id);
     },
 
+    async editMessage(itemId, text) {
+      const trimmed = text.trim();
+      const thread = threadId();
+      if (!trimmed || !thread || running || !appActions) return false;
+      const ticket = opened;
+      const edited: UserMessageItem = {
+        id: `${PENDING_PREFIX}${++pendingKeys}`,
+        thread_id: thread,
+        created_at: new Date().toISOString(),
+        type: "user_message",
+        content: [{ type: "input_text", text: trimmed }],
+        inference_options: {},
+      };
+      // The view changes at once; the core removes the same items and confirms each.
+      store.dispatch({ type: "local.edit", itemId, item: edited });
+      const action = { type: "chat.edit_message", payload: { item_id: itemId, text: trimmed } };
+      const sent = await respond({ type: "threads.custom_action", params: { thread_id: thread, item_id: null, action } });
+      // Refused before anything changed on the core: show the thread as it is there.
+      if (!sent && ticket === opened) {
+        const problem = store.getState().problem;
+        await session.open(thread);
+        if (problem) store.dispatch({ type: "local.problem", problem });
+      }
+      return sent;
+    },
+
     async feedback(itemId, kind) {
       const thread = threadId();
       if (!thread) return;
@@ -244,4 +307,5 @@ export function createChatSession({ client, store, runClientTool, onThreadChange
       store.dispatch({ type: "local.dismiss_notice", key });
     },
   };
+  return session;
 }

@@ -63,6 +63,8 @@ export type LocalAction =
   | { type: "local.pending_user"; item: UserMessageItem }
   | { type: "local.drop_pending" }
   | { type: "local.truncate_after"; itemId: string }
+  /** An edited message: it and what followed leave, its new text waits to be stored. */
+  | { type: "local.edit"; itemId: string; item: UserMessageItem }
   | { type: "local.feedback"; itemId: string; kind: FeedbackKind }
   | { type: "local.item"; item: ThreadItem }
   | { type: "local.renamed"; thread: ThreadMetadata }
@@ -127,6 +129,7 @@ export function threadReducer(state: ThreadState, action: ThreadAction): ThreadS
     case "progress_update":
       return { ...state, progress: { text: action.text, icon: action.icon ?? null } };
     case "client_effect":
+      if (action.name === "feedback") return { ...state, feedback: storedFeedback(action.data) };
       return action.name === "app_error" ? { ...state, problem: appError(action.data, state.problem) } : state;
     case "error":
       return { ...state, problem: streamError(action, state.problem) };
@@ -185,6 +188,13 @@ function localReducer(state: ThreadState, action: LocalAction): ThreadState {
       let next = state;
       for (const id of state.ids.slice(at + 1)) next = removeItem(next, id);
       return next;
+    }
+    case "local.edit": {
+      const at = state.ids.indexOf(action.itemId);
+      if (at < 0) return state;
+      let next = state;
+      for (const id of state.ids.slice(at)) next = removeItem(next, id);
+      return putItem(next, action.item);
     }
     case "local.feedback":
       return { ...state, feedback: { ...state.feedback, [action.itemId]: action.kind } };
@@ -281,6 +291,22 @@ function withPart(
   while (content.length <= index) content.push({ type: "output_text", text: "", annotations: [] });
   content[index] = change(content[index] ?? { type: "output_text", text: "", annotations: [] });
   return { ...item, content };
+}
+
+/** The thumbs stored with the thread (`chat.feedback`'s effect): item id to kind. */
+function storedFeedback(data: Record<string, unknown> | undefined): Readonly<Record<string, FeedbackKind>> {
+  const items: unknown = data?.items;
+  const kinds: Record<string, FeedbackKind> = {};
+  if (typeof items !== "object" || items === null) return kinds;
+  for (const [id, kind] of Object.entries(items as Record<string, unknown>)) {
+    if (kind === "positive" || kind === "negative") kinds[id] = kind;
+  }
+  return kinds;
+}
+
+/** The newest stored user message, which can be edited and sent again. */
+export function lastUserMessageId(state: ThreadState): string | null {
+  return userMessageBefore(state, state.ids.length - 1)?.id ?? null;
 }
 
 /** The core's coded failure (`client_effect` named `app_error`). */

@@ -113,6 +113,8 @@ export function ChatPanel({
     history: { enabled: true, showDelete: true, showRename: true },
     startScreen: { greeting: "What should we get done today?", prompts: START_PROMPTS },
     composer: { placeholder: "Ask about your tasks…" },
+    // The core stores thumbs with the thread (items.feedback) and answers again on Retry.
+    threadItemActions: { feedback: true, retry: true },
     onThreadChange: ({ threadId }) => {
       unwrap(commands.rememberThread(threadId)).then(
         () => onThreadRemembered?.(threadId),

@@ -135,6 +135,7 @@ describe("ChatView", () => {
     expect(options && "fetch" in options.api && typeof options.api.fetch).toBe("function");
     expect(options?.history).toEqual({ enabled: true, showDelete: true, showRename: true });
     expect(options?.initialThread).toBe("thr_last");
+    expect(options?.threadItemActions).toEqual({ feedback: true, retry: true });
     expect(options?.startScreen?.prompts?.map((p) => p.prompt)).toContain("Add a task to buy groceries");
   });
 
