@@ -3,7 +3,7 @@ use tauri::State;
 
 use crate::broker::client_secret::ClientSecret;
 use crate::broker::connection::{BackendChat, Connection};
-use crate::chatkit::ipc::{ChatKitChunk, ChatKitReply};
+use crate::chatkit::ipc::{ChatKitChunk, ChatKitReply, IpcStreams};
 use crate::chatkit::proxy::ProxyAnswer;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -55,6 +55,29 @@ pub async fn chatkit_fetch(
         .streams
         .fetch(&gateway, client_secret.as_deref(), &body, emit)
         .await)
+}
+
+/// The upload step of a chat attachment: its bytes (base64), for the attachment
+/// `attachments.create` made. The Local connection's own server only.
+#[tauri::command]
+#[specta::specta]
+pub async fn chatkit_upload(
+    state: State<'_, AppState>,
+    attachment_id: String,
+    data_base64: String,
+    client_secret: Option<String>,
+) -> AppResult<ChatKitReply> {
+    let gateway = state.chat().await?;
+    tauri::async_runtime::spawn_blocking(move || {
+        IpcStreams::upload(
+            &gateway,
+            client_secret.as_deref(),
+            &attachment_id,
+            &data_base64,
+        )
+    })
+    .await
+    .map_err(|e| crate::error::AppError::internal(format!("upload task failed: {e}")))
 }
 
 /// Stops a streamed answer (the webview aborted its fetch); the partial answer is kept.

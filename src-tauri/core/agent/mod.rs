@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::agent::client::{ModelClient, ModelConfig, ModelFailure};
 use crate::agent::input::{
-    entries, function_call, function_call_output, model_input, tool_run_record,
+    entries, function_call, function_call_output, model_input_with, tool_run_record,
 };
 use crate::chatkit::responder::{AssistantMessageWriter, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::MAX_PAGE_SIZE;
@@ -31,8 +31,10 @@ const TITLE_CHARS: usize = 40;
 const INSTRUCTIONS: &str = "You are Todo Assistant, a friendly assistant that manages the user's \
 to-do list with the tools add_task, list_tasks, complete_task, delete_task and update_task. \
 Use the tools for every change and to look tasks up: never claim a change you did not make. \
-When the user refers to a task by name, call list_tasks to find its id. Answer briefly, in the \
-user's language, and confirm what you changed.";
+When the user refers to a task by name, call list_tasks to find its id; a task mentioned as \
+@“title” (task id …) is that exact task, so use its id directly. When the user attaches an image \
+or a file, read it and act on it (e.g. add the tasks it lists). Answer briefly, in the user's \
+language, and confirm what you changed.";
 
 /// Where the agent gets its model settings each turn (they can change in Settings).
 pub type ConfigSource = Arc<dyn Fn() -> AppResult<ModelConfig> + Send + Sync>;
@@ -222,7 +224,7 @@ impl Responder for Agent {
             .load_items(&thread_id, None, MAX_PAGE_SIZE, Order::Desc)?
             .data;
         history.reverse();
-        let mut input = model_input(&history);
+        let mut input = model_input_with(&history, sink.attachment_files());
 
         for call_number in 1..=MAX_MODEL_CALLS {
             let (said, calls) = self.model_call(&config, &input, sink).await?;

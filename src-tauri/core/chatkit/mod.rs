@@ -1,6 +1,7 @@
 //! The core as a ChatKit server: protocol types, the op router, the responder seam, the
 //! store trait, and the two transports (IPC in the app, loopback HTTP in `serve`).
 
+pub mod attachments;
 #[cfg(feature = "test-support")]
 pub mod echo;
 pub mod gateway;

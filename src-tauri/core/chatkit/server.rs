@@ -7,11 +7,13 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use crate::chatkit::attachments::{stored, Attachments};
 use crate::chatkit::responder::{thread_response, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::{new_id, ThreadStore, DEFAULT_PAGE_SIZE};
 use crate::chatkit::types::{
-    now, ChatKitRequest, InferenceOptions, ItemKind, NoticeLevel, Order, Page, StreamOptions,
-    ThreadItem, ThreadMetadata, ThreadStatus, ThreadStreamEvent, ToolCallStatus, UserMessageInput,
+    now, Attachment, ChatKitRequest, InferenceOptions, ItemKind, NoticeLevel, Order, Page,
+    StreamOptions, ThreadItem, ThreadMetadata, ThreadStatus, ThreadStreamEvent, ToolCallStatus,
+    UserMessageInput,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::atomic::Recovery;
@@ -39,6 +41,8 @@ impl std::fmt::Debug for ChatKitResponse {
 pub struct ChatKitServer {
     store: Arc<dyn ThreadStore>,
     responder: Arc<dyn Responder>,
+    /// Where attachments live; without it, attachments are `not_supported`.
+    attachments: Option<Arc<Attachments>>,
 }
 
 fn invalid_request(message: impl Into<String>) -> AppError {
@@ -53,8 +57,8 @@ fn json_body(value: &impl serde::Serialize) -> AppResult<ChatKitResponse> {
 
 /// What a streaming op does once its checks passed.
 enum StreamPlan {
-    CreateThread(UserMessageInput),
-    AddMessage(ThreadMetadata, UserMessageInput),
+    CreateThread(UserMessageInput, Vec<Attachment>),
+    AddMessage(ThreadMetadata, UserMessageInput, Vec<Attachment>),
     Continue(ThreadMetadata, Option<ThreadItem>),
     Retry(ThreadMetadata, ThreadItem),
     Action(ThreadMetadata, Turn),
@@ -63,7 +67,52 @@ enum StreamPlan {
 
 impl ChatKitServer {
     pub fn new(store: Arc<dyn ThreadStore>, responder: Arc<dyn Responder>) -> Self {
-        Self { store, responder }
+        Self {
+            store,
+            responder,
+            attachments: None,
+        }
+    }
+
+    /// Accepts attachments, kept by `attachments`.
+    pub fn with_attachments(mut self, attachments: Attachments) -> Self {
+        self.attachments = Some(Arc::new(attachments));
+        self
+    }
+
+    fn attachments(&self) -> AppResult<&Attachments> {
+        self.attachments.as_deref().ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotSupported,
+                "This chat server does not keep attachments.",
+            )
+        })
+    }
+
+    /// The upload step of an attachment: its bytes, sent where `attachments.create` said.
+    /// Answers the finished attachment as JSON.
+    pub fn upload(&self, attachment_id: &str, bytes: &[u8]) -> AppResult<ChatKitResponse> {
+        json_body(&self.attachments()?.upload(attachment_id, bytes)?)
+    }
+
+    /// Items as the client sees them: image attachments carry their previews.
+    fn answered(&self, mut items: Page<ThreadItem>) -> Page<ThreadItem> {
+        if let Some(attachments) = &self.attachments {
+            items.data = items
+                .data
+                .into_iter()
+                .map(|item| attachments.answered_item(item))
+                .collect();
+        }
+        items
+    }
+
+    /// The attachments a new message names, all checked before anything is stored.
+    fn message_attachments(&self, input: &UserMessageInput) -> AppResult<Vec<Attachment>> {
+        if input.attachments.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.attachments()?.for_message(&input.attachments)
     }
 
     /// Handles one request body. The caller has already checked the client secret.
@@ -87,7 +136,7 @@ impl ChatKitServer {
             ChatKitRequest::ThreadsGetById { params } => {
                 let meta = store.load_thread(&params.thread_id)?;
                 let items = store.load_items(&meta.id, None, DEFAULT_PAGE_SIZE, Order::Asc)?;
-                json_body(&thread_response(&meta, items))
+                json_body(&thread_response(&meta, self.answered(items)))
             }
             ChatKitRequest::ThreadsList { params } => {
                 let page = store.load_threads(
@@ -113,7 +162,7 @@ impl ChatKitServer {
                     params.order,
                 )?;
                 page.data.retain(|item| !item.is_hidden());
-                json_body(&page)
+                json_body(&self.answered(page))
             }
             ChatKitRequest::ThreadsUpdate { params } => {
                 let mut meta = store.load_thread(&params.thread_id)?;
@@ -123,6 +172,12 @@ impl ChatKitServer {
             }
             ChatKitRequest::ThreadsDelete { params } => {
                 store.delete_thread(&params.thread_id)?;
+                // The thread is gone first, so a failure here leaves only unreachable files.
+                if let Some(attachments) = &self.attachments {
+                    if let Err(e) = attachments.files().delete_thread(&params.thread_id) {
+                        tracing::warn!("attachments of a deleted thread stay: {}", e.message);
+                    }
+                }
                 json_body(&json!({}))
             }
             ChatKitRequest::ItemsFeedback { params } => {
@@ -147,11 +202,12 @@ impl ChatKitServer {
                     None => json_body(&json!({})),
                 }
             }
-            ChatKitRequest::AttachmentsCreate { .. } | ChatKitRequest::AttachmentsDelete { .. } => {
-                Err(AppError::new(
-                    ErrorCode::NotSupported,
-                    "Attachments are not supported yet.",
-                ))
+            ChatKitRequest::AttachmentsCreate { params } => {
+                json_body(&self.attachments()?.create(&params)?)
+            }
+            ChatKitRequest::AttachmentsDelete { params } => {
+                self.attachments()?.delete(&params.attachment_id)?;
+                json_body(&json!({}))
             }
             ChatKitRequest::InputTranscribe { .. } => Err(AppError::new(
                 ErrorCode::NotSupported,
@@ -184,9 +240,14 @@ impl ChatKitServer {
     fn plan_stream(&self, request: ChatKitRequest) -> AppResult<StreamPlan> {
         let store = &self.store;
         Ok(match request {
-            ChatKitRequest::ThreadsCreate { params } => StreamPlan::CreateThread(params.input),
+            ChatKitRequest::ThreadsCreate { params } => {
+                let attachments = self.message_attachments(&params.input)?;
+                StreamPlan::CreateThread(params.input, attachments)
+            }
             ChatKitRequest::ThreadsAddUserMessage { params } => {
-                StreamPlan::AddMessage(store.load_thread(&params.thread_id)?, params.input)
+                let meta = store.load_thread(&params.thread_id)?;
+                let attachments = self.message_attachments(&params.input)?;
+                StreamPlan::AddMessage(meta, params.input, attachments)
             }
             ChatKitRequest::ThreadsAddClientToolOutput { params } => {
                 let meta = store.load_thread(&params.thread_id)?;
@@ -285,8 +346,9 @@ impl ChatKitServer {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let store = self.store.clone();
         let responder = self.responder.clone();
+        let attachments = self.attachments.clone();
         tokio::spawn(async move {
-            if let Err(e) = run_stream(store, responder, plan, tx.clone()).await {
+            if let Err(e) = run_stream(store, responder, attachments, plan, tx.clone()).await {
                 for event in e.to_events() {
                     let _ = tx.send(event).await;
                 }
@@ -299,11 +361,12 @@ impl ChatKitServer {
 async fn run_stream(
     store: Arc<dyn ThreadStore>,
     responder: Arc<dyn Responder>,
+    attachments: Option<Arc<Attachments>>,
     plan: StreamPlan,
     tx: mpsc::Sender<ThreadStreamEvent>,
 ) -> Result<(), RespondError> {
     let (thread, turn, replaced) = match plan {
-        StreamPlan::CreateThread(input) => {
+        StreamPlan::CreateThread(input, sent) => {
             let meta = ThreadMetadata {
                 title: None,
                 id: new_id("thr"),
@@ -320,11 +383,13 @@ async fn run_stream(
                 },
             )
             .await?;
-            let message = add_user_message(&store, &tx, &meta, input).await?;
+            let message =
+                add_user_message(&store, attachments.as_deref(), &tx, &meta, input, sent).await?;
             (meta, Turn::UserMessage(message), None)
         }
-        StreamPlan::AddMessage(meta, input) => {
-            let message = add_user_message(&store, &tx, &meta, input).await?;
+        StreamPlan::AddMessage(meta, input, sent) => {
+            let message =
+                add_user_message(&store, attachments.as_deref(), &tx, &meta, input, sent).await?;
             (meta, Turn::UserMessage(message), None)
         }
         StreamPlan::Continue(meta, replaced) => (meta, Turn::Continue, replaced),
@@ -343,7 +408,7 @@ async fn run_stream(
         }
     };
 
-    let mut sink = EventSink::new(store.clone(), tx.clone(), thread);
+    let mut sink = EventSink::new(store.clone(), tx.clone(), thread).with_attachments(attachments);
     sink.send(stream_options()).await?;
     for notice in recovery_notices(store.take_recoveries()) {
         sink.send(notice).await?;
@@ -388,15 +453,14 @@ async fn send(
 
 async fn add_user_message(
     store: &Arc<dyn ThreadStore>,
+    attachments: Option<&Attachments>,
     tx: &mpsc::Sender<ThreadStreamEvent>,
     meta: &ThreadMetadata,
     input: UserMessageInput,
+    mut sent: Vec<Attachment>,
 ) -> Result<ThreadItem, RespondError> {
-    if !input.attachments.is_empty() {
-        return Err(RespondError::failed(
-            "Attachments are not supported yet.",
-            false,
-        ));
+    if let Some(attachments) = attachments {
+        attachments.claim(&mut sent, &meta.id)?;
     }
     let item = ThreadItem {
         id: new_id("msg"),
@@ -404,7 +468,7 @@ async fn add_user_message(
         created_at: now(),
         kind: ItemKind::UserMessage {
             content: input.content,
-            attachments: Vec::new(),
+            attachments: sent.iter().map(stored).collect(),
             quoted_text: input.quoted_text,
             inference_options: InferenceOptions {
                 tool_choice: input.inference_options.tool_choice,
@@ -413,7 +477,11 @@ async fn add_user_message(
         },
     };
     store.add_item(&meta.id, &item)?;
-    send(tx, ThreadStreamEvent::ItemDone { item: item.clone() }).await?;
+    let shown = match attachments {
+        Some(attachments) => attachments.answered_item(item.clone()),
+        None => item.clone(),
+    };
+    send(tx, ThreadStreamEvent::ItemDone { item: shown }).await?;
     Ok(item)
 }
 
