@@ -6,6 +6,7 @@ import { runClientTool } from "../chatkit/clientTools";
 import { ConnectionErrorBanner } from "../chatkit/ConnectionErrorBanner";
 import { explainConnectionError, type ExplainedError } from "../chatkit/connectionErrors";
 import { createIpcFetch, type IpcFetch } from "../chatkit/ipcFetch";
+import { attachmentsServed } from "../chatkit/richInput";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
 import { createChatKitClient } from "./chatkitClient";
@@ -118,6 +119,17 @@ export function BuiltinChat({
     });
   }, []);
   const loadOlder = useCallback(() => void session.loadOlder(), [session]);
+  // Attachments go to the core's own server (Local), not through a backend's endpoint.
+  const attachments = attachmentsServed(settings.connection);
+  const uploadAttachment = useCallback((file: File) => client.uploadAttachment(file), [client]);
+  const discardAttachment = useCallback(
+    (attachmentId: string) => {
+      client.deleteAttachment(attachmentId).catch(() => {
+        // An unsent upload left in the data folder harms nothing; the chip is gone either way.
+      });
+    },
+    [client],
+  );
 
   const openThread = (threadId: string | null) => {
     if (!isWide()) setHistoryOpen(false);
@@ -202,8 +214,10 @@ export function BuiltinChat({
               streaming={streaming}
               canStop={allowCancel}
               disabled={locked || opening}
-              onSend={(text) => session.send(text)}
+              onSend={(text, rich) => session.send(text, rich)}
               onStop={() => { session.stop(); }}
+              onUpload={attachments ? uploadAttachment : undefined}
+              onDiscardUpload={attachments ? discardAttachment : undefined}
             />
           </div>
         </div>

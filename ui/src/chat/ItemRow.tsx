@@ -1,9 +1,10 @@
 import { memo } from "react";
 import { ClientToolCallView, GeneratedImageView, TaskItemView, WorkflowView } from "./ItemViews";
 import { Markdown } from "./Markdown";
-import { userText, type ActionConfig, type AssistantMessageItem, type FeedbackKind, type ThreadItem } from "./protocol";
+import { type ActionConfig, type AssistantMessageItem, type FeedbackKind, type ThreadItem } from "./protocol";
 import { PENDING_PREFIX } from "./threadState";
 import { useThread, type ThreadStore } from "./threadStore";
+import { UserMessageBody } from "./UserMessageView";
 import { WidgetView } from "./widgets/WidgetView";
 
 /** What a row can ask of the chat; one stable object, so rows stay memoized. */
@@ -60,7 +61,7 @@ function ItemBody({
       return (
         <div className="message user">
           <span className="visually-hidden">You said: </span>
-          <div className="bubble">{userText(item)}</div>
+          <UserMessageBody item={item} />
           {item.id.startsWith(PENDING_PREFIX) && <p className="muted small message-state">Sending…</p>}
         </div>
       );

@@ -181,22 +181,26 @@ export function uploadTarget(input: RequestInfo | URL): string | null {
 async function uploadBytes(input: RequestInfo | URL, init?: RequestInit): Promise<string> {
   let body: unknown = init?.body ?? (input instanceof Request ? await input.blob() : null);
   if (body instanceof FormData) body = body.get("file");
-  let bytes: Uint8Array;
-  if (body instanceof Blob) bytes = new Uint8Array(await body.arrayBuffer());
-  else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
-  else if (ArrayBuffer.isView(body)) bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  else if (typeof body === "string") bytes = new TextEncoder().encode(body);
-  else bytes = new Uint8Array();
-  return toBase64(bytes);
+  let blob: Blob;
+  if (body instanceof Blob) blob = body;
+  else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body) || typeof body === "string") blob = new Blob([body as BlobPart]);
+  else blob = new Blob([]);
+  return base64Of(blob);
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  // Chunks keep String.fromCharCode's argument list small.
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
+/** The browser's own base64 encoder, through a data URL. */
+function base64Of(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = typeof reader.result === "string" ? reader.result : "";
+      resolve(url.slice(url.indexOf(",") + 1));
+    };
+    reader.onerror = () => {
+      reject(reader.error ?? new Error("The file could not be read."));
+    };
+    reader.readAsDataURL(blob);
+  });
 }
 
 async function requestBody(input: RequestInfo | URL, init?: RequestInit): Promise<string> {
