@@ -1,6 +1,7 @@
 //! Finding tasks by what a person types after `@` in the chat composer: the best matches
 //! first (a title that starts with the query, then a word in it, then anywhere, then the
-//! description), pending before completed, newest first among equals.
+//! description), pending before completed, then the shorter title (the closer match), then
+//! the newest.
 
 use crate::tasks::model::Task;
 
@@ -44,6 +45,7 @@ pub fn search(tasks: &[Task], query: &str, limit: usize) -> Vec<Task> {
     found.sort_by(|(ra, a), (rb, b)| {
         ra.cmp(rb)
             .then(a.completed.cmp(&b.completed))
+            .then(a.title.chars().count().cmp(&b.title.chars().count()))
             .then(b.updated_at.cmp(&a.updated_at))
     });
     found
@@ -82,12 +84,14 @@ mod tests {
             task(3, "Buy groceries", None, false),
             task(4, "Groceries list", None, false),
             task(5, "Walk the dog", None, false),
+            task(6, "Groceries list for the party", None, false),
         ];
         let found = search(&tasks, "@groc", 10);
         assert_eq!(
             titles(&found),
             [
                 "Groceries list",
+                "Groceries list for the party",
                 "Buy groceries",
                 "Supergroceries run",
                 "Call mom"
