@@ -15,6 +15,7 @@ const APP_COMMANDS: &[&str] = &[
     "chatkit_fetch",
     "chatkit_cancel",
     "chatkit_upload",
+    "chat_models",
     "tasks_list",
     "search_tasks",
     "task_add",

@@ -38,6 +38,7 @@ pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::chatkit::chatkit_fetch,
             commands::chatkit::chatkit_cancel,
             commands::chatkit::chatkit_upload,
+            commands::chatkit::chat_models,
             commands::tasks::tasks_list,
             commands::tasks::search_tasks,
             commands::tasks::task_add,

@@ -1,6 +1,7 @@
 use tauri::ipc::Channel;
 use tauri::State;
 
+use crate::agent::models::{list_models, ModelChoices};
 use crate::broker::client_secret::ClientSecret;
 use crate::broker::connection::{BackendChat, Connection};
 use crate::chatkit::ipc::{ChatKitChunk, ChatKitReply, IpcStreams};
@@ -78,6 +79,22 @@ pub async fn chatkit_upload(
     })
     .await
     .map_err(|e| crate::error::AppError::internal(format!("upload task failed: {e}")))
+}
+
+/// The composer's model picker: the models the Local connection's server lists
+/// (`GET {base}/models`) and the configured one.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_models(state: State<'_, AppState>) -> AppResult<ModelChoices> {
+    let settings = state.settings()?;
+    let keychain = state.keychain.clone();
+    let environment = state.environment.clone();
+    let config = tauri::async_runtime::spawn_blocking(move || {
+        crate::state::local_model_config(&settings, &keychain, &environment)
+    })
+    .await
+    .map_err(|e| crate::error::AppError::internal(format!("keychain task failed: {e}")))??;
+    list_models(&config).await
 }
 
 /// Stops a streamed answer (the webview aborted its fetch); the partial answer is kept.

@@ -12,6 +12,7 @@ import re
 from chatkit.types import UserMessageItem
 
 from agentkit import Agent, assert_streamed_reply
+from ckclient import user_input
 from fake_responses import Recorded, calls, text
 from test_attachments import png, upload
 from test_shared_folder import tasks_cli
@@ -95,3 +96,29 @@ def test_a_mention_completes_exactly_the_mentioned_task(agent: Agent):
     stored = {t["id"]: t["completed"] for t in agent.stored_tasks()}
     assert stored == {target: True, ids["Buy groceries for mom"]: False}
     assert turn.task_titles() == ["Completed “Buy groceries”"]
+
+
+def test_the_model_picked_for_a_thread_is_remembered_for_that_thread(agent: Agent):
+    """The composer's model picker: a message's `inference_options.model` is used for it and
+    kept as the thread's model; other threads keep the connection's model."""
+    def turn(op: str, params: dict) -> str:
+        before = len(agent.fake.requests)
+        agent.fake.script(text("ok"))
+        s = agent.client.stream(op, params)
+        assert "error" not in s.types(), s.types()
+        requests = agent.fake.requests[before:]
+        assert len(requests) == 1
+        return requests[0].body["model"], s
+
+    picked = {"content": [{"type": "input_text", "text": "Use the big one"}], "attachments": [],
+              "inference_options": {"model": "gpt-4.1"}}
+    model, s = turn("threads.create", {"input": picked})
+    assert model == "gpt-4.1"
+    thread_id = s.events[0].thread.id
+    assert s.events[1].item.inference_options.model == "gpt-4.1"
+    model, _ = turn("threads.add_user_message", {"thread_id": thread_id, "input": user_input("And again")})
+    assert model == "gpt-4.1", "a later message without a pick keeps the thread's model"
+    model, _ = turn("threads.create", {"input": user_input("A new chat")})
+    assert model == "gpt-5-mini", "another thread uses the connection's model"
+    answered = agent.client.post("threads.get_by_id", {"thread_id": thread_id}).json()
+    assert answered.get("metadata", {}) == {}, "the thread's model stays on the server"

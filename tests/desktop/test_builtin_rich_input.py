@@ -56,6 +56,7 @@ def mention_options(driver: WebDriver) -> list[str]:
 
 def test_mention_and_screenshot_in_the_builtin_chat(xvfb, tmp_path):
     fake = FakeResponses().start()
+    fake.models = ["gpt-4.1", "gpt-5-mini"]  # so the composer offers a model picker
     env = app_environment(tmp_path, xvfb.display)
     target = add_task(tmp_path, "Buy groceries")
     other = add_task(tmp_path, "Buy groceries for mom")
@@ -103,9 +104,16 @@ def test_mention_and_screenshot_in_the_builtin_chat(xvfb, tmp_path):
             drop_file(driver, "todo-screenshot.png", "image/png", image)
             wait_for(lambda: driver.script(
                 "return document.querySelector('.attachment-chip')?.dataset.state") == "ready", 30, "the upload")
+            # The model picker: this thread answers with gpt-4.1 from now on.
+            wait_for(lambda: driver.script("return document.querySelector('select[name=model]')?.value") == "gpt-5-mini",
+                     15, "the model picker")
+            driver.script("const s = document.querySelector('select[name=model]'); s.value = 'gpt-4.1';"
+                          "s.dispatchEvent(new Event('change', {bubbles: true}))")
             images: list[str] = []
+            models: list[str] = []
 
             def read_the_screenshot(req):
+                models.append(req.body["model"])
                 parts = [i for i in req.input if i.get("role") == "user"][-1]["content"]
                 images.extend(p["image_url"] for p in parts if p["type"] == "input_image")
                 return calls(("add_task", {"title": "Water the plants", "description": None}, "call_shot1"),
@@ -117,6 +125,7 @@ def test_mention_and_screenshot_in_the_builtin_chat(xvfb, tmp_path):
             wait_for(lambda: {"Water the plants", "Book the dentist"} <= {t["title"] for t in cli_tasks(tmp_path)}, 30,
                      "the tasks from the screenshot")
             assert images == ["data:image/png;base64," + base64.b64encode(image).decode()]
+            assert models == ["gpt-4.1"] and fake.requests[-1].body["model"] == "gpt-4.1"
             wait_for(lambda: driver.script(
                 "return document.querySelector('.builtin-chat .message-image')?.naturalWidth") == 160, 15,
                 "the thumbnail in the thread")
@@ -136,9 +145,15 @@ def test_mention_and_screenshot_in_the_builtin_chat(xvfb, tmp_path):
         try:
             wait_for(lambda: driver.script("return document.querySelectorAll('.builtin-chat .message-image').length") == 1,
                      60, "the thread with its thumbnail after a restart")
+            # The thread remembers its model; a new chat starts with the connection's.
+            wait_for(lambda: driver.script("return document.querySelector('select[name=model]')?.value") == "gpt-4.1",
+                     15, "the thread's model in the picker")
             driver.type("textarea.composer-input", "@buy")
             wait_for(lambda: len(mention_options(driver)) == 2, 15, "the @ menu in dark")
             screenshot(xvfb, "builtin-chat-rich-input-dark")
+            driver.click(".chat-header button:last-child")
+            wait_for(lambda: driver.script("return document.querySelector('select[name=model]')?.value") == "gpt-5-mini",
+                     15, "the connection's model in a new chat")
         finally:
             driver.close()
     finally:

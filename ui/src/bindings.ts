@@ -118,6 +118,18 @@ async chatkitUpload(attachmentId: string, dataBase64: string, clientSecret: stri
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * The composer's model picker: the models the Local connection's server lists
+ * (`GET {base}/models`) and the configured one.
+ */
+async chatModels() : Promise<Result<ModelChoices, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("chat_models") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async tasksList() : Promise<Result<Task[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("tasks_list") };
@@ -497,6 +509,10 @@ claude_desktop: string; cursor: string; vscode: string;
  * Where Claude Desktop keeps its config on this system, if it has a known place.
  */
 claude_config_path: string | null }
+/**
+ * What the picker offers: the connection's models, and the one used when none is picked.
+ */
+export type ModelChoices = { models: string[]; default: string }
 /**
  * What loading a file found, so the caller can tell the user about a repair.
  */

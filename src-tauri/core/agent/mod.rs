@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod input;
+pub mod models;
 pub mod sse;
 
 use std::sync::Arc;
@@ -216,8 +217,20 @@ impl Responder for Agent {
                 false,
             ));
         }
-        let config = (self.config)()
+        let mut config = (self.config)()
             .map_err(|e| RespondError::coded("assistant_not_configured", e.message, false))?;
+        // The model picked in the composer, for this message or earlier in the thread.
+        let picked = match &turn {
+            Turn::UserMessage(ThreadItem {
+                kind:
+                    ItemKind::UserMessage {
+                        inference_options, ..
+                    },
+                ..
+            }) => Some(inference_options),
+            _ => None,
+        };
+        config.model = models::model_for_turn(&config.model, sink.thread(), picked);
         let thread_id = sink.thread().id.clone();
         let mut history = sink
             .store()

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use crate::agent::models::THREAD_MODEL_KEY;
 use crate::chatkit::attachments::{stored, Attachments};
 use crate::chatkit::responder::{thread_response, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::{new_id, ThreadStore, DEFAULT_PAGE_SIZE};
@@ -367,7 +368,7 @@ async fn run_stream(
 ) -> Result<(), RespondError> {
     let (thread, turn, replaced) = match plan {
         StreamPlan::CreateThread(input, sent) => {
-            let meta = ThreadMetadata {
+            let mut meta = ThreadMetadata {
                 title: None,
                 id: new_id("thr"),
                 created_at: now(),
@@ -375,6 +376,7 @@ async fn run_stream(
                 allowed_image_domains: None,
                 metadata: Default::default(),
             };
+            remember_model(&mut meta, &input);
             store.save_thread(&meta)?;
             send(
                 &tx,
@@ -387,7 +389,10 @@ async fn run_stream(
                 add_user_message(&store, attachments.as_deref(), &tx, &meta, input, sent).await?;
             (meta, Turn::UserMessage(message), None)
         }
-        StreamPlan::AddMessage(meta, input, sent) => {
+        StreamPlan::AddMessage(mut meta, input, sent) => {
+            if remember_model(&mut meta, &input) {
+                store.save_thread(&meta)?;
+            }
             let message =
                 add_user_message(&store, attachments.as_deref(), &tx, &meta, input, sent).await?;
             (meta, Turn::UserMessage(message), None)
@@ -483,6 +488,21 @@ async fn add_user_message(
     };
     send(tx, ThreadStreamEvent::ItemDone { item: shown }).await?;
     Ok(item)
+}
+
+/// Keeps the model a message picked as the thread's model (server-side metadata, never
+/// sent to the client); true when it changed.
+fn remember_model(meta: &mut ThreadMetadata, input: &UserMessageInput) -> bool {
+    let Some(model) = input.inference_options.model.as_deref().map(str::trim) else {
+        return false;
+    };
+    if model.is_empty()
+        || meta.metadata.get(THREAD_MODEL_KEY).and_then(Value::as_str) == Some(model)
+    {
+        return false;
+    }
+    meta.metadata.insert(THREAD_MODEL_KEY.into(), model.into());
+    true
 }
 
 /// The items added after `item_id`, newest first.

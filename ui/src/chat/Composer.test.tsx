@@ -7,6 +7,7 @@ import type { Attachment } from "./attachments";
 import { createChatKitClient } from "./chatkitClient";
 import type { RichInput } from "./chatSession";
 import { Composer } from "./Composer";
+import { modelOptions } from "./useChatModels";
 
 const URL_ = "https://todo-assistant.invalid/chatkit";
 const SECRET = { client_secret: "cs_test", expires_at: Date.now() / 1000 + 600 };
@@ -237,5 +238,36 @@ describe("the built-in composer's attachments", () => {
       expect(core.deleted).toEqual(["att_0000000000000001"]);
     });
     expect(within(strip).queryByText("list.txt")).toBeNull();
+  });
+});
+
+describe("the built-in composer's model picker", () => {
+  it("shows only when the connection lists several models, and reports the pick", () => {
+    fakeCore();
+    const picks: string[] = [];
+    const props = {
+      streaming: false,
+      canStop: false,
+      onSend: () => Promise.resolve(true),
+      onStop: () => undefined,
+      onModelChange: (model: string) => picks.push(model),
+    };
+    const { rerender } = render(<Composer {...props} models={["gpt-5-mini"]} model="gpt-5-mini" />);
+    expect(screen.queryByRole("combobox", { name: "Model" })).toBeNull();
+    rerender(<Composer {...props} models={["gpt-4.1", "gpt-5-mini"]} model="gpt-5-mini" />);
+    const picker = screen.getByRole<HTMLSelectElement>("combobox", { name: "Model" });
+    expect(picker.value).toBe("gpt-5-mini");
+    expect([...picker.options].map((o) => o.value)).toEqual(["gpt-4.1", "gpt-5-mini"]);
+    fireEvent.change(picker, { target: { value: "gpt-4.1" } });
+    expect(picks).toEqual(["gpt-4.1"]);
+  });
+
+  it("gives ChatKit the list with the connection's model as default, and nothing to pick from one", () => {
+    expect(modelOptions({ models: ["gpt-4.1", "gpt-5-mini"], default: "gpt-5-mini" })).toEqual([
+      { id: "gpt-4.1", label: "gpt-4.1", default: false },
+      { id: "gpt-5-mini", label: "gpt-5-mini", default: true },
+    ]);
+    expect(modelOptions({ models: ["gpt-5-mini"], default: "gpt-5-mini" })).toBeUndefined();
+    expect(modelOptions(null)).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import { AttachmentStrip } from "./AttachmentStrip";
 import type { RichInput } from "./chatSession";
 import { composeContent, insertMention, type Mention } from "./composeMessage";
 import { MENTION_LIST_ID, MentionMenu, mentionOptionId } from "./MentionMenu";
+import { ModelPicker } from "./ModelPicker";
 import { useComposerAttachments } from "./useComposerAttachments";
 import { useMentionSearch } from "./useMentionSearch";
 
@@ -23,6 +24,9 @@ export function Composer({
   onStop,
   onUpload,
   onDiscardUpload,
+  models,
+  model,
+  onModelChange,
   autoFocus = true,
 }: {
   streaming: boolean;
@@ -35,6 +39,10 @@ export function Composer({
   onUpload?: ((file: File) => Promise<Attachment>) | undefined;
   /** An uploaded attachment removed before sending. */
   onDiscardUpload?: ((attachmentId: string) => void) | undefined;
+  /** The models to pick from; the picker shows when there are several. */
+  models?: string[] | undefined;
+  model?: string | undefined;
+  onModelChange?: ((model: string) => void) | undefined;
   autoFocus?: boolean;
 }) {
   const [text, setText] = useState("");
@@ -205,6 +213,9 @@ export function Composer({
           <span id="composer-hint" className="visually-hidden">
             Enter sends; Shift+Enter starts a new line; @ mentions a task.
           </span>
+          {models && models.length > 1 && model !== undefined && onModelChange && (
+            <ModelPicker models={models} value={model} disabled={disabled} onChange={onModelChange} />
+          )}
           {streaming ? (
             <button type="button" name="stop" className="composer-button" onClick={onStop} disabled={!canStop}>
               Stop

@@ -55,6 +55,8 @@ export interface ChatSession {
 export interface RichInput {
   content?: UserMessageContent[];
   attachments?: Attachment[];
+  /** The model picked in the composer; the core keeps it as the thread's. */
+  model?: string | undefined;
 }
 
 export function createChatSession({ client, store, runClientTool, onThreadChange }: ChatSessionOptions): ChatSession {
@@ -199,10 +201,15 @@ export function createChatSession({ client, store, runClientTool, onThreadChange
         type: "user_message",
         content,
         attachments,
-        inference_options: {},
+        inference_options: rich?.model ? { model: rich.model } : {},
       };
       store.dispatch({ type: "local.pending_user", item: pending });
-      const input = { ...userInput(trimmed), content, attachments: attachments.map((a) => a.id) };
+      const input = {
+        ...userInput(trimmed),
+        content,
+        attachments: attachments.map((a) => a.id),
+        inference_options: pending.inference_options ?? {},
+      };
       return respond(
         thread
           ? { type: "threads.add_user_message", params: { thread_id: thread, input } }

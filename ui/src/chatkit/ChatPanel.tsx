@@ -14,7 +14,8 @@ import { runClientTool } from "./clientTools";
 import { ConnectionErrorBanner } from "./ConnectionErrorBanner";
 import { explainConnectionError, type ExplainedError } from "./connectionErrors";
 import { createIpcFetch } from "./ipcFetch";
-import { richInputOptions } from "./richInput";
+import { attachmentsServed, richInputOptions } from "./richInput";
+import { modelOptions, useChatModels } from "../chat/useChatModels";
 
 /**
  * Requests never leave the app: `api.fetch` carries them over IPC to the core. ChatKit
@@ -88,6 +89,7 @@ export function ChatPanel({
     }
   };
   const rich = richInputOptions(settings.connection);
+  const models = modelOptions(useChatModels(attachmentsServed(settings.connection)));
   const api: ChatKitOptions["api"] =
     chatRoute(settings.connection) === "session"
       ? { getClientSecret }
@@ -122,6 +124,7 @@ export function ChatPanel({
     composer: {
       placeholder: "Ask about your tasks…",
       ...(rich.attachments && { attachments: rich.attachments }),
+      ...(models && { models }),
     },
     ...(rich.entities && { entities: rich.entities }),
     onThreadChange: ({ threadId }) => {
