@@ -131,10 +131,18 @@ pub struct Attachments {
 }
 
 impl Attachments {
+    /// Attachments never sent within this long are removed when the server starts.
+    pub const UNSENT_KEPT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
     pub fn new(
         files: AttachmentFiles,
         upload_url: impl Fn(&str) -> String + Send + Sync + 'static,
     ) -> Self {
+        match files.delete_unsent_older_than(Self::UNSENT_KEPT) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} attachments that were never sent"),
+            Err(e) => tracing::warn!("unsent attachments stay: {}", e.message),
+        }
         Self {
             files,
             upload_url: Box::new(upload_url),

@@ -105,6 +105,23 @@ impl AttachmentFiles {
 
     /// Deletes every attachment sent in `thread_id`; returns how many.
     pub fn delete_thread(&self, thread_id: &str) -> AppResult<usize> {
+        self.delete_where(|meta, _| meta.thread_id.as_deref() == Some(thread_id))
+    }
+
+    /// Deletes attachments never sent in a message whose metadata is older than `age`
+    /// (the composer was closed, or the app quit, before sending); returns how many.
+    pub fn delete_unsent_older_than(&self, age: std::time::Duration) -> AppResult<usize> {
+        let now = std::time::SystemTime::now();
+        self.delete_where(|meta, modified| {
+            meta.thread_id.is_none()
+                && modified.is_some_and(|at| now.duration_since(at).unwrap_or_default() > age)
+        })
+    }
+
+    fn delete_where(
+        &self,
+        doomed: impl Fn(&Attachment, Option<std::time::SystemTime>) -> bool,
+    ) -> AppResult<usize> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -119,8 +136,9 @@ impl AttachmentFiles {
             if !valid_id(id) {
                 continue;
             }
+            let modified = entry.metadata().and_then(|m| m.modified()).ok();
             match self.load(id) {
-                Ok(meta) if meta.thread_id.as_deref() == Some(thread_id) => {
+                Ok(meta) if doomed(&meta, modified) => {
                     self.delete(id)?;
                     deleted += 1;
                 }
@@ -186,5 +204,22 @@ mod tests {
         assert!(files.read_bytes(&mine.id).unwrap().is_none());
         assert_eq!(files.load(&other.id).unwrap(), other);
         assert!(files.has_bytes(&unsent.id));
+
+        // Unsent and old: swept; unsent and recent, or sent: kept.
+        assert_eq!(
+            files
+                .delete_unsent_older_than(std::time::Duration::from_secs(3600))
+                .unwrap(),
+            0
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(
+            files
+                .delete_unsent_older_than(std::time::Duration::from_millis(10))
+                .unwrap(),
+            1
+        );
+        assert!(!files.has_bytes(&unsent.id));
+        assert_eq!(files.load(&other.id).unwrap(), other);
     }
 }
