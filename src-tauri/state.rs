@@ -14,13 +14,15 @@ use crate::broker::client_secret::ClientSecrets;
 use crate::broker::connection::{Connection, Settings};
 use crate::broker::environment::EnvironmentModel;
 use crate::broker::keychain::{OsKeychain, SecretSlot};
+use crate::chatkit::attachments::Attachments;
 use crate::chatkit::gateway::ChatKitGateway;
-use crate::chatkit::ipc::IpcStreams;
+use crate::chatkit::ipc::{ipc_upload_url, IpcStreams};
 use crate::chatkit::responder::Responder;
 use crate::chatkit::server::ChatKitServer;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::plugin_store::PluginDocuments;
 use crate::storage::atomic::Recovery;
+use crate::storage::attachment_files::AttachmentFiles;
 use crate::storage::documents::DocumentStore;
 use crate::storage::thread_store::FileThreadStore;
 use crate::tasks::store::TaskStore;
@@ -87,8 +89,12 @@ impl AppState {
                 .map_err(|e| AppError::internal(format!("keychain task failed: {e}")))??;
                 let store = Arc::new(FileThreadStore::open(self.thread_docs.clone())?);
                 let responder = self.app_responder()?;
+                let attachments = Attachments::new(
+                    AttachmentFiles::new(crate::serve::attachments_dir(&self.paths.data_dir)),
+                    ipc_upload_url,
+                );
                 Ok(Arc::new(ChatKitGateway::new(
-                    ChatKitServer::new(store, responder),
+                    ChatKitServer::new(store, responder).with_attachments(attachments),
                     Arc::new(secrets),
                 )))
             })

@@ -1,9 +1,10 @@
 use tauri::ipc::Channel;
 use tauri::State;
 
+use crate::agent::models::{list_models, ModelChoices};
 use crate::broker::client_secret::ClientSecret;
 use crate::broker::connection::{BackendChat, Connection};
-use crate::chatkit::ipc::{ChatKitChunk, ChatKitReply};
+use crate::chatkit::ipc::{ChatKitChunk, ChatKitReply, IpcStreams};
 use crate::chatkit::proxy::ProxyAnswer;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -55,6 +56,45 @@ pub async fn chatkit_fetch(
         .streams
         .fetch(&gateway, client_secret.as_deref(), &body, emit)
         .await)
+}
+
+/// The upload step of a chat attachment: its bytes (base64), for the attachment
+/// `attachments.create` made. The Local connection's own server only.
+#[tauri::command]
+#[specta::specta]
+pub async fn chatkit_upload(
+    state: State<'_, AppState>,
+    attachment_id: String,
+    data_base64: String,
+    client_secret: Option<String>,
+) -> AppResult<ChatKitReply> {
+    let gateway = state.chat().await?;
+    tauri::async_runtime::spawn_blocking(move || {
+        IpcStreams::upload(
+            &gateway,
+            client_secret.as_deref(),
+            &attachment_id,
+            &data_base64,
+        )
+    })
+    .await
+    .map_err(|e| crate::error::AppError::internal(format!("upload task failed: {e}")))
+}
+
+/// The composer's model picker: the models the Local connection's server lists
+/// (`GET {base}/models`) and the configured one.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_models(state: State<'_, AppState>) -> AppResult<ModelChoices> {
+    let settings = state.settings()?;
+    let keychain = state.keychain.clone();
+    let environment = state.environment.clone();
+    let config = tauri::async_runtime::spawn_blocking(move || {
+        crate::state::local_model_config(&settings, &keychain, &environment)
+    })
+    .await
+    .map_err(|e| crate::error::AppError::internal(format!("keychain task failed: {e}")))??;
+    list_models(&config).await
 }
 
 /// Stops a streamed answer (the webview aborted its fetch); the partial answer is kept.

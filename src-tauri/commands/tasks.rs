@@ -4,6 +4,7 @@ use tauri::State;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tasks::model::{StatusFilter, Task};
+use crate::tasks::search::{search, MENTION_LIMIT};
 use crate::tasks::store::TaskChange;
 use crate::tasks::sync_runner::SyncStatus;
 use crate::tasks::tools::run_tool;
@@ -47,6 +48,14 @@ pub fn sync_now(state: State<'_, AppState>) {
 #[specta::specta]
 pub fn tasks_list(state: State<'_, AppState>) -> AppResult<Vec<Task>> {
     Ok(state.tasks()?.list(StatusFilter::All))
+}
+
+/// The composer's `@` menu: tasks matching what follows the `@`, best first.
+#[tauri::command]
+#[specta::specta]
+pub fn search_tasks(state: State<'_, AppState>, query: String) -> AppResult<Vec<Task>> {
+    let tasks = state.tasks()?.list(StatusFilter::All);
+    Ok(search(&tasks, &query, MENTION_LIMIT))
 }
 
 #[tauri::command]

@@ -27,8 +27,14 @@ pub enum ErrorCode {
     InvalidRequest,
     /// The thread or item named in the request does not exist.
     NotFound,
-    /// A ChatKit feature this app does not offer yet (attachments, dictation).
+    /// A ChatKit feature this app does not offer (dictation; attachments on a server
+    /// without an attachment folder).
     NotSupported,
+    /// An attachment is larger than the app accepts; the message says the limit.
+    AttachmentTooLarge,
+    /// An attachment's type is not one the app accepts (images, text, PDF), or its bytes
+    /// are not what its type says.
+    AttachmentTypeNotAllowed,
     /// A client tool result arrived but no client tool call is waiting for one.
     NoPendingToolCall,
     /// The email or password was not accepted by the backend.
@@ -80,6 +86,8 @@ impl AppError {
             ErrorCode::ForbiddenOrigin => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::NoPendingToolCall => 409,
+            ErrorCode::AttachmentTooLarge => 413,
+            ErrorCode::AttachmentTypeNotAllowed => 415,
             ErrorCode::InvalidCredentials
             | ErrorCode::SignInRequired
             | ErrorCode::InvalidApiKey => 401,

@@ -12,11 +12,14 @@ use crate::agent::client::{ModelClient, ModelConfig, RetryPolicy};
 use crate::agent::Agent;
 use crate::broker::client_secret::ClientSecrets;
 use crate::broker::connection::{ApiStyle, DEFAULT_MODEL, DEFAULT_OPENAI_BASE_URL};
+
+use crate::chatkit::attachments::Attachments;
 use crate::chatkit::gateway::ChatKitGateway;
 use crate::chatkit::http::{self, CHATKIT_PATH};
 use crate::chatkit::responder::Responder;
 use crate::chatkit::server::ChatKitServer;
 use crate::error::{AppError, AppResult};
+use crate::storage::attachment_files::AttachmentFiles;
 use crate::storage::documents::FileDocuments;
 use crate::storage::thread_store::FileThreadStore;
 use crate::tasks::store::TaskStore;
@@ -26,6 +29,11 @@ pub const APP_IDENTIFIER: &str = "dev.todoassistant.app";
 /// Where the local connection's threads live inside a data folder (the app's, or `--data-dir`).
 pub fn local_threads_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("threads").join("local")
+}
+
+/// Where chat attachments live inside a data folder, beside `threads/`.
+pub fn attachments_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("attachments")
 }
 
 #[derive(Debug, PartialEq, clap::Args)]
@@ -99,10 +107,7 @@ pub fn run(args: ServeArgs) -> AppResult<()> {
         local_threads_dir(&data_dir),
     )))?);
     let secrets = Arc::new(ClientSecrets::per_process()?);
-    let gateway = Arc::new(ChatKitGateway::new(
-        ChatKitServer::new(store, responder_named(&args.responder, &data_dir)?),
-        secrets.clone(),
-    ));
+    let server = ChatKitServer::new(store, responder_named(&args.responder, &data_dir)?);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -122,6 +127,12 @@ pub fn run(args: ServeArgs) -> AppResult<()> {
             .local_addr()
             .map_err(|e| AppError::internal(e.to_string()))?
             .port();
+        // Uploads go to this same server, so their URL needs the port just bound.
+        let files = AttachmentFiles::new(attachments_dir(&data_dir));
+        let server = server.with_attachments(Attachments::new(files, move |id| {
+            format!("http://127.0.0.1:{port}{}", http::upload_path(id))
+        }));
+        let gateway = Arc::new(ChatKitGateway::new(server, secrets.clone()));
         let secret = secrets.issue()?;
         let ready = json!({
             "chatkit_url": format!("http://127.0.0.1:{port}{CHATKIT_PATH}"),

@@ -99,6 +99,20 @@ def tool_problems(tools: Any) -> list[str]:
     return p
 
 
+def user_part_ok(part: Any) -> bool:
+    """A user message part: text, an attached image or an attached file (both as data URLs)."""
+    if not isinstance(part, dict):
+        return False
+    kind = part.get("type")
+    if kind == "input_text":
+        return set(part) == {"type", "text"} and isinstance(part["text"], str)
+    if kind == "input_image":
+        return set(part) == {"type", "image_url", "detail"} and str(part["image_url"]).startswith("data:image/")
+    if kind == "input_file":
+        return set(part) == {"type", "filename", "file_data"} and str(part["file_data"]).startswith("data:")
+    return False
+
+
 def input_problems(items: Any) -> list[str]:
     """The thread as model input: user / assistant messages, function_call + function_call_output."""
     if not isinstance(items, list):
@@ -116,11 +130,11 @@ def input_problems(items: Any) -> list[str]:
             if set(item) - {"type"} != {"role", "content"}:
                 p.append(f"{where}: user message keys {sorted(item)}, expected role, content")
             content = item.get("content")
-            if not (isinstance(content, list) and content and all(
-                isinstance(c, dict) and set(c) == {"type", "text"} and c["type"] == "input_text" and isinstance(c["text"], str)
-                for c in content
-            )):
-                p.append(f"{where}: user content must be [{{type: input_text, text}}], got {json.dumps(content)[:200]}")
+            if not (isinstance(content, list) and content and all(map(user_part_ok, content))):
+                p.append(
+                    f"{where}: user content must be input_text, input_image (data URL) or input_file (data URL) parts,"
+                    f" got {json.dumps(content)[:200]}"
+                )
         elif kind == "message" and item.get("role") == "assistant":
             if set(item) - {"type"} != {"role", "content"} or not isinstance(item.get("content"), str):
                 p.append(f"{where}: an earlier reply must be {{role: assistant, content: <text>}}, got {json.dumps(item)[:200]}")

@@ -62,6 +62,7 @@ from openai.types.responses import (
     ResponseTextDoneEvent,
     ResponseUsage,
 )
+from openai.types import Model
 from openai.types.responses.response_create_params import ResponseCreateParamsStreaming
 from openai.types.responses.response_error import ResponseError
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
@@ -499,6 +500,9 @@ class FakeResponses:
         self.api_key = api_key or "sk-test-" + secrets.token_hex(16)
         self.requests: list[Recorded] = []
         self.problems: list[str] = []
+        #: What `GET /models` lists, and how often it was asked.
+        self.models: list[str] = ["gpt-5-mini"]
+        self.model_listings = 0
         self.stopped = threading.Event()
         self._script: queue.Queue[ScriptEntry] = queue.Queue()
         self._lock = threading.Lock()
@@ -563,7 +567,21 @@ class FakeResponses:
             p.extend(validate_body(rec.body))
         return p
 
+    def _answer_models(self, h: _Handler) -> None:
+        """`GET {base}/models` (the app's model picker asks it): `self.models` as the `openai`
+        package's `Model` objects, for the right key only. Kept apart from the script."""
+        with self._lock:
+            self.model_listings += 1
+        if h.headers.get("Authorization") != f"Bearer {self.api_key}":
+            HttpError(401, api_error(401, "Incorrect API key provided.")).send(h, self)
+            return
+        data = [Model(id=m, created=0, object="model", owned_by="fake").model_dump() for m in self.models]
+        HttpError(200, {"object": "list", "data": data}).send(h, self)
+
     def _handle(self, h: _Handler) -> None:
+        if h.command == "GET" and h.path.rstrip("/").endswith("/models"):
+            self._answer_models(h)
+            return
         length = int(h.headers.get("Content-Length") or 0)
         if h.headers.get("Transfer-Encoding", "").lower() == "chunked":
             raw = _read_chunked(h.rfile)

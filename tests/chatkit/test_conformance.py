@@ -419,14 +419,12 @@ def test_structured_input_on_a_plain_item_is_refused(client):
     assert client.snapshot() == before
 
 
-# -- unsupported ops -----------------------------------------------------------------------
+# -- unsupported ops (attachments: test_attachments.py) -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "op,params",
     [
-        ("attachments.create", {"name": "notes.txt", "size": 12, "mime_type": "text/plain"}),
-        ("attachments.delete", {"attachment_id": "atc_12345678"}),
         ("input.transcribe", {"audio_base64": base64.b64encode(b"\x1aE\xdf\xa3 fake webm").decode(), "mime_type": "audio/webm;codecs=opus"}),
     ],
 )

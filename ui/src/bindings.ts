@@ -120,9 +120,44 @@ async chatkitFetch(body: string, clientSecret: string | null, onEvent: TAURI_CHA
 async chatkitCancel(streamId: string) : Promise<boolean> {
     return await TAURI_INVOKE("chatkit_cancel", { streamId });
 },
+/**
+ * The upload step of a chat attachment: its bytes (base64), for the attachment
+ * `attachments.create` made. The Local connection's own server only.
+ */
+async chatkitUpload(attachmentId: string, dataBase64: string, clientSecret: string | null) : Promise<Result<ChatKitReply, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("chatkit_upload", { attachmentId, dataBase64, clientSecret }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The composer's model picker: the models the Local connection's server lists
+ * (`GET {base}/models`) and the configured one.
+ */
+async chatModels() : Promise<Result<ModelChoices, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("chat_models") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async tasksList() : Promise<Result<Task[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("tasks_list") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The composer's `@` menu: tasks matching what follows the `@`, best first.
+ */
+async searchTasks(query: string) : Promise<Result<Task[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("search_tasks", { query }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -414,9 +449,19 @@ export type ErrorCode =
  */
 "not_found" | 
 /**
- * A ChatKit feature this app does not offer yet (attachments, dictation).
+ * A ChatKit feature this app does not offer (dictation; attachments on a server
+ * without an attachment folder).
  */
 "not_supported" | 
+/**
+ * An attachment is larger than the app accepts; the message says the limit.
+ */
+"attachment_too_large" | 
+/**
+ * An attachment's type is not one the app accepts (images, text, PDF), or its bytes
+ * are not what its type says.
+ */
+"attachment_type_not_allowed" | 
 /**
  * A client tool result arrived but no client tool call is waiting for one.
  */
@@ -504,6 +549,10 @@ claude_desktop: string; cursor: string; vscode: string;
  * Where Claude Desktop keeps its config on this system, if it has a known place.
  */
 claude_config_path: string | null }
+/**
+ * What the picker offers: the connection's models, and the one used when none is picked.
+ */
+export type ModelChoices = { models: string[]; default: string }
 /**
  * What loading a file found, so the caller can tell the user about a repair.
  */

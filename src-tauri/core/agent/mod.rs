@@ -5,10 +5,11 @@
 
 pub mod client;
 pub mod input;
+pub mod models;
 pub mod sse;
-pub mod wire;
 pub mod task_actions;
 pub mod task_widgets;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,12 +19,12 @@ use serde_json::{json, Value};
 
 use crate::agent::client::{ModelClient, ModelConfig, ModelFailure, ModelStream};
 use crate::agent::input::{
-    entries, function_call, function_call_output, model_input, tool_run_record,
+    entries, function_call, function_call_output, model_input_with, tool_run_record,
 };
-use crate::agent::wire::{FunctionCall, ModelEvent, ModelRequest, WireApi};
-use crate::broker::connection::ApiStyle;
 use crate::agent::task_actions::ActionOutcome;
 use crate::agent::task_widgets::display_item;
+use crate::agent::wire::{FunctionCall, ModelEvent, ModelRequest, WireApi};
+use crate::broker::connection::ApiStyle;
 use crate::chatkit::responder::{AssistantMessageWriter, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::MAX_PAGE_SIZE;
 use crate::chatkit::types::{
@@ -40,8 +41,10 @@ const TITLE_CHARS: usize = 40;
 const INSTRUCTIONS: &str = "You are Todo Assistant, a friendly assistant that manages the user's \
 to-do list with the tools add_task, list_tasks, complete_task, delete_task and update_task. \
 Use the tools for every change and to look tasks up: never claim a change you did not make. \
-When the user refers to a task by name, call list_tasks to find its id. Answer briefly, in the \
-user's language, and confirm what you changed.";
+When the user refers to a task by name, call list_tasks to find its id; a task mentioned as \
+@“title” (task id …) is that exact task, so use its id directly. When the user attaches an image \
+or a file, read it and act on it (e.g. add the tasks it lists). Answer briefly, in the user's \
+language, and confirm what you changed.";
 
 /// Where the agent gets its model settings each turn (they can change in Settings).
 pub type ConfigSource = Arc<dyn Fn() -> AppResult<ModelConfig> + Send + Sync>;
@@ -328,15 +331,27 @@ impl Responder for Agent {
         if let Turn::Action { action, sender } = turn {
             return self.act(action, sender, sink).await;
         }
-        let config = (self.config)()
+        let mut config = (self.config)()
             .map_err(|e| RespondError::coded("assistant_not_configured", e.message, false))?;
+        // The model picked in the composer, for this message or earlier in the thread.
+        let picked = match &turn {
+            Turn::UserMessage(ThreadItem {
+                kind:
+                    ItemKind::UserMessage {
+                        inference_options, ..
+                    },
+                ..
+            }) => Some(inference_options),
+            _ => None,
+        };
+        config.model = models::model_for_turn(&config.model, sink.thread(), picked);
         let thread_id = sink.thread().id.clone();
         let mut history = sink
             .store()
             .load_items(&thread_id, None, MAX_PAGE_SIZE, Order::Desc)?
             .data;
         history.reverse();
-        let mut input = model_input(&history);
+        let mut input = model_input_with(&history, sink.attachment_files());
 
         for call_number in 1..=MAX_MODEL_CALLS {
             let (said, calls) = self.model_call(&config, &input, sink).await?;

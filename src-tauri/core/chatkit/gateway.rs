@@ -33,6 +33,21 @@ impl ChatKitGateway {
         }
         response
     }
+
+    /// The upload step of an attachment (its bytes), behind the same client secret.
+    pub fn upload(
+        &self,
+        client_secret: Option<&str>,
+        attachment_id: &str,
+        bytes: &[u8],
+    ) -> AppResult<ChatKitResponse> {
+        self.secrets.verify(client_secret)?;
+        let response = self.server.upload(attachment_id, bytes);
+        if let Err(e) = &response {
+            tracing::info!(code = ?e.code, "attachment upload refused: {}", e.message);
+        }
+        response
+    }
 }
 
 /// The JSON body of an error answer: `{"code": "...", "message": "..."}`.

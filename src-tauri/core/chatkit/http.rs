@@ -16,6 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+use crate::chatkit::attachments::MAX_ATTACHMENT_BYTES;
 use crate::chatkit::gateway::{error_body, sse_frame, ChatKitGateway};
 use crate::chatkit::server::ChatKitResponse;
 use crate::error::{AppError, ErrorCode};
@@ -23,6 +24,21 @@ use crate::error::{AppError, ErrorCode};
 pub const CHATKIT_PATH: &str = "/chatkit";
 /// Requests larger than this are refused; ChatKit requests are small JSON.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// An upload may be a little over the attachment limit, so the limit's own coded error
+/// (`attachment_too_large`) answers it rather than a cut-off read.
+const MAX_UPLOAD_BYTES: usize = MAX_ATTACHMENT_BYTES as usize + 1024 * 1024;
+
+/// Where an attachment's bytes are `PUT` (the upload step of `attachments.create`).
+pub fn upload_path(attachment_id: &str) -> String {
+    format!("{CHATKIT_PATH}/attachments/{attachment_id}/upload")
+}
+
+fn upload_target(path: &str) -> Option<&str> {
+    path.strip_prefix(CHATKIT_PATH)?
+        .strip_prefix("/attachments/")?
+        .strip_suffix("/upload")
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+}
 
 type Body = BoxBody<Bytes, Infallible>;
 
@@ -82,7 +98,8 @@ async fn handle(gateway: Arc<ChatKitGateway>, request: Request<Incoming>) -> Res
 }
 
 async fn route(gateway: Arc<ChatKitGateway>, request: Request<Incoming>) -> Response<Body> {
-    if request.uri().path() != CHATKIT_PATH {
+    let upload = upload_target(request.uri().path()).map(str::to_string);
+    if request.uri().path() != CHATKIT_PATH && upload.is_none() {
         return error_response(&AppError::new(
             ErrorCode::NotFound,
             format!("Nothing here; the ChatKit endpoint is {CHATKIT_PATH}."),
@@ -91,7 +108,7 @@ async fn route(gateway: Arc<ChatKitGateway>, request: Request<Incoming>) -> Resp
     if request.method() == Method::OPTIONS {
         return Response::builder()
             .status(StatusCode::NO_CONTENT)
-            .header("access-control-allow-methods", "POST, OPTIONS")
+            .header("access-control-allow-methods", "POST, PUT, OPTIONS")
             .header(
                 "access-control-allow-headers",
                 "authorization, content-type",
@@ -100,10 +117,14 @@ async fn route(gateway: Arc<ChatKitGateway>, request: Request<Incoming>) -> Resp
             .body(full(Bytes::new()))
             .expect("static response parts");
     }
-    if request.method() != Method::POST {
+    let method_ok = match upload {
+        Some(_) => matches!(*request.method(), Method::PUT | Method::POST),
+        None => request.method() == Method::POST,
+    };
+    if !method_ok {
         return error_response(&AppError::new(
             ErrorCode::InvalidRequest,
-            "The ChatKit endpoint takes POST requests.",
+            "The ChatKit endpoint takes POST requests; uploads take PUT.",
         ));
     }
     let token = request
@@ -112,11 +133,22 @@ async fn route(gateway: Arc<ChatKitGateway>, request: Request<Incoming>) -> Resp
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
-    let body = match Limited::new(request.into_body(), MAX_BODY_BYTES)
-        .collect()
-        .await
-    {
+    let limit = if upload.is_some() {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let body = match Limited::new(request.into_body(), limit).collect().await {
         Ok(collected) => collected.to_bytes(),
+        Err(e) if upload.is_some() => {
+            return error_response(&AppError::new(
+                ErrorCode::AttachmentTooLarge,
+                format!(
+                    "The upload could not be read whole ({e}); attachments can be at most {} MB.",
+                    MAX_ATTACHMENT_BYTES / (1024 * 1024)
+                ),
+            ))
+        }
         Err(e) => {
             return error_response(&AppError::new(
                 ErrorCode::InvalidRequest,
@@ -124,7 +156,11 @@ async fn route(gateway: Arc<ChatKitGateway>, request: Request<Incoming>) -> Resp
             ))
         }
     };
-    match gateway.call(token.as_deref(), &body).await {
+    let answer = match &upload {
+        Some(id) => gateway.upload(token.as_deref(), id, &body),
+        None => gateway.call(token.as_deref(), &body).await,
+    };
+    match answer {
         Ok(ChatKitResponse::Json(json)) => Response::builder()
             .header(CONTENT_TYPE, "application/json")
             .body(full(json))

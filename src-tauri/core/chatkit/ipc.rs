@@ -12,6 +12,19 @@ use crate::chatkit::gateway::{error_body, ChatKitGateway};
 use crate::chatkit::server::ChatKitResponse;
 use crate::chatkit::store::new_id;
 
+/// The URL ChatKit is given in the app: requests never leave it (`api.fetch` carries them
+/// over IPC), so it names nothing that could be reached. Upload URLs live under it.
+pub const IPC_CHATKIT_URL: &str = "https://todo-assistant.invalid/chatkit";
+
+/// Where the webview is told to `PUT` an attachment's bytes; its IPC fetch sends them to
+/// `chatkit_upload` instead.
+pub fn ipc_upload_url(attachment_id: &str) -> String {
+    format!(
+        "https://todo-assistant.invalid{}",
+        crate::chatkit::http::upload_path(attachment_id)
+    )
+}
+
 /// One piece of a streamed answer: a serialized protocol event, or the end.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -82,6 +95,40 @@ impl IpcStreams {
         }
     }
 
+    /// The upload step of an attachment, answered like a JSON op.
+    pub fn upload(
+        gateway: &ChatKitGateway,
+        client_secret: Option<&str>,
+        attachment_id: &str,
+        data_base64: &str,
+    ) -> ChatKitReply {
+        use base64::Engine;
+        let answer = base64::engine::general_purpose::STANDARD
+            .decode(data_base64)
+            .map_err(|e| {
+                crate::error::AppError::new(
+                    crate::error::ErrorCode::InvalidRequest,
+                    format!("The upload is not base64 ({e})."),
+                )
+            })
+            .and_then(|bytes| gateway.upload(client_secret, attachment_id, &bytes));
+        match answer {
+            Ok(ChatKitResponse::Json(json)) => ChatKitReply {
+                status: 200,
+                content_type: "application/json".into(),
+                body: Some(String::from_utf8_lossy(&json).into_owned()),
+                stream_id: None,
+            },
+            Ok(ChatKitResponse::Stream(_)) => unreachable_stream(),
+            Err(err) => ChatKitReply {
+                status: err.http_status(),
+                content_type: "application/json".into(),
+                body: Some(String::from_utf8_lossy(&error_body(&err)).into_owned()),
+                stream_id: None,
+            },
+        }
+    }
+
     /// Streams event payloads to `emit` until they end, `emit` fails, or `cancel` is called
     /// with the returned reply's stream id. Dropping `events` stops whoever produces them.
     pub fn relay(
@@ -130,5 +177,15 @@ impl IpcStreams {
             Some(cancel) => cancel.send(()).is_ok(),
             None => false,
         }
+    }
+}
+
+fn unreachable_stream() -> ChatKitReply {
+    let err = crate::error::AppError::internal("an upload answered with a stream");
+    ChatKitReply {
+        status: err.http_status(),
+        content_type: "application/json".into(),
+        body: Some(String::from_utf8_lossy(&error_body(&err)).into_owned()),
+        stream_id: None,
     }
 }

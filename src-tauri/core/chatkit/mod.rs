@@ -2,6 +2,7 @@
 //! store trait, and the two transports (IPC in the app, loopback HTTP in `serve`).
 
 pub mod app_actions;
+pub mod attachments;
 #[cfg(feature = "test-support")]
 pub mod echo;
 pub mod feedback;

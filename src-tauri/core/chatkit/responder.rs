@@ -10,12 +10,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+use crate::chatkit::attachments::Attachments;
 use crate::chatkit::store::{new_id, ThreadStore};
 use crate::chatkit::types::{
     now, Action, AssistantMessageContent, ItemKind, Page, Thread, ThreadItem, ThreadItemUpdate,
     ThreadMetadata, ThreadStreamEvent, CUSTOM_ERROR, STREAM_ERROR,
 };
 use crate::error::AppError;
+use crate::storage::attachment_files::AttachmentFiles;
 
 /// What the responder is asked to answer.
 #[derive(Debug, Clone)]
@@ -143,6 +145,7 @@ pub struct EventSink {
     thread: ThreadMetadata,
     last_saved: ThreadMetadata,
     pending: HashMap<String, ThreadItem>,
+    attachments: Option<Arc<Attachments>>,
 }
 
 impl EventSink {
@@ -157,7 +160,19 @@ impl EventSink {
             last_saved: thread.clone(),
             thread,
             pending: HashMap::new(),
+            attachments: None,
         }
+    }
+
+    /// Lets the responder read the bytes of the thread's attachments.
+    pub fn with_attachments(mut self, attachments: Option<Arc<Attachments>>) -> Self {
+        self.attachments = attachments;
+        self
+    }
+
+    /// The attachment files, when this server keeps attachments.
+    pub fn attachment_files(&self) -> Option<&AttachmentFiles> {
+        self.attachments.as_deref().map(Attachments::files)
     }
 
     pub fn thread(&self) -> &ThreadMetadata {

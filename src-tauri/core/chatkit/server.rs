@@ -7,13 +7,16 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use crate::agent::models::THREAD_MODEL_KEY;
 use crate::chatkit::app_actions::{self, AppAction};
+use crate::chatkit::attachments::{stored, Attachments};
 use crate::chatkit::feedback;
 use crate::chatkit::responder::{thread_response, EventSink, RespondError, Responder, Turn};
 use crate::chatkit::store::{new_id, ThreadStore, DEFAULT_PAGE_SIZE};
 use crate::chatkit::types::{
-    now, ChatKitRequest, InferenceOptions, ItemKind, NoticeLevel, Order, Page, StreamOptions,
-    ThreadItem, ThreadMetadata, ThreadStatus, ThreadStreamEvent, ToolCallStatus, UserMessageInput,
+    now, Attachment, ChatKitRequest, InferenceOptions, ItemKind, NoticeLevel, Order, Page,
+    StreamOptions, ThreadItem, ThreadMetadata, ThreadStatus, ThreadStreamEvent, ToolCallStatus,
+    UserMessageInput,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::atomic::Recovery;
@@ -41,6 +44,8 @@ impl std::fmt::Debug for ChatKitResponse {
 pub struct ChatKitServer {
     store: Arc<dyn ThreadStore>,
     responder: Arc<dyn Responder>,
+    /// Where attachments live; without it, attachments are `not_supported`.
+    attachments: Option<Arc<Attachments>>,
 }
 
 fn invalid_request(message: impl Into<String>) -> AppError {
@@ -55,8 +60,8 @@ fn json_body(value: &impl serde::Serialize) -> AppResult<ChatKitResponse> {
 
 /// What a streaming op does once its checks passed.
 enum StreamPlan {
-    CreateThread(UserMessageInput),
-    AddMessage(ThreadMetadata, UserMessageInput),
+    CreateThread(UserMessageInput, Vec<Attachment>),
+    AddMessage(ThreadMetadata, UserMessageInput, Vec<Attachment>),
     Continue(ThreadMetadata, Option<ThreadItem>),
     Retry(ThreadMetadata, ThreadItem),
     Action(ThreadMetadata, Turn),
@@ -69,7 +74,52 @@ enum StreamPlan {
 
 impl ChatKitServer {
     pub fn new(store: Arc<dyn ThreadStore>, responder: Arc<dyn Responder>) -> Self {
-        Self { store, responder }
+        Self {
+            store,
+            responder,
+            attachments: None,
+        }
+    }
+
+    /// Accepts attachments, kept by `attachments`.
+    pub fn with_attachments(mut self, attachments: Attachments) -> Self {
+        self.attachments = Some(Arc::new(attachments));
+        self
+    }
+
+    fn attachments(&self) -> AppResult<&Attachments> {
+        self.attachments.as_deref().ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotSupported,
+                "This chat server does not keep attachments.",
+            )
+        })
+    }
+
+    /// The upload step of an attachment: its bytes, sent where `attachments.create` said.
+    /// Answers the finished attachment as JSON.
+    pub fn upload(&self, attachment_id: &str, bytes: &[u8]) -> AppResult<ChatKitResponse> {
+        json_body(&self.attachments()?.upload(attachment_id, bytes)?)
+    }
+
+    /// Items as the client sees them: image attachments carry their previews.
+    fn answered(&self, mut items: Page<ThreadItem>) -> Page<ThreadItem> {
+        if let Some(attachments) = &self.attachments {
+            items.data = items
+                .data
+                .into_iter()
+                .map(|item| attachments.answered_item(item))
+                .collect();
+        }
+        items
+    }
+
+    /// The attachments a new message names, all checked before anything is stored.
+    fn message_attachments(&self, input: &UserMessageInput) -> AppResult<Vec<Attachment>> {
+        if input.attachments.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.attachments()?.for_message(&input.attachments)
     }
 
     /// Handles one request body. The caller has already checked the client secret.
@@ -93,7 +143,7 @@ impl ChatKitServer {
             ChatKitRequest::ThreadsGetById { params } => {
                 let meta = store.load_thread(&params.thread_id)?;
                 let items = store.load_items(&meta.id, None, DEFAULT_PAGE_SIZE, Order::Asc)?;
-                json_body(&thread_response(&meta, items))
+                json_body(&thread_response(&meta, self.answered(items)))
             }
             ChatKitRequest::ThreadsList { params } => {
                 let page = store.load_threads(
@@ -119,7 +169,7 @@ impl ChatKitServer {
                     params.order,
                 )?;
                 page.data.retain(|item| !item.is_hidden());
-                json_body(&page)
+                json_body(&self.answered(page))
             }
             ChatKitRequest::ThreadsUpdate { params } => {
                 let mut meta = store.load_thread(&params.thread_id)?;
@@ -129,6 +179,12 @@ impl ChatKitServer {
             }
             ChatKitRequest::ThreadsDelete { params } => {
                 store.delete_thread(&params.thread_id)?;
+                // The thread is gone first, so a failure here leaves only unreachable files.
+                if let Some(attachments) = &self.attachments {
+                    if let Err(e) = attachments.files().delete_thread(&params.thread_id) {
+                        tracing::warn!("attachments of a deleted thread stay: {}", e.message);
+                    }
+                }
                 json_body(&json!({}))
             }
             ChatKitRequest::ItemsFeedback { params } => {
@@ -158,11 +214,12 @@ impl ChatKitServer {
                     None => json_body(&json!({})),
                 }
             }
-            ChatKitRequest::AttachmentsCreate { .. } | ChatKitRequest::AttachmentsDelete { .. } => {
-                Err(AppError::new(
-                    ErrorCode::NotSupported,
-                    "Attachments are not supported yet.",
-                ))
+            ChatKitRequest::AttachmentsCreate { params } => {
+                json_body(&self.attachments()?.create(&params)?)
+            }
+            ChatKitRequest::AttachmentsDelete { params } => {
+                self.attachments()?.delete(&params.attachment_id)?;
+                json_body(&json!({}))
             }
             ChatKitRequest::InputTranscribe { .. } => Err(AppError::new(
                 ErrorCode::NotSupported,
@@ -195,9 +252,14 @@ impl ChatKitServer {
     fn plan_stream(&self, request: ChatKitRequest) -> AppResult<StreamPlan> {
         let store = &self.store;
         Ok(match request {
-            ChatKitRequest::ThreadsCreate { params } => StreamPlan::CreateThread(params.input),
+            ChatKitRequest::ThreadsCreate { params } => {
+                let attachments = self.message_attachments(&params.input)?;
+                StreamPlan::CreateThread(params.input, attachments)
+            }
             ChatKitRequest::ThreadsAddUserMessage { params } => {
-                StreamPlan::AddMessage(store.load_thread(&params.thread_id)?, params.input)
+                let meta = store.load_thread(&params.thread_id)?;
+                let attachments = self.message_attachments(&params.input)?;
+                StreamPlan::AddMessage(meta, params.input, attachments)
             }
             ChatKitRequest::ThreadsAddClientToolOutput { params } => {
                 let meta = store.load_thread(&params.thread_id)?;
@@ -305,8 +367,9 @@ impl ChatKitServer {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let store = self.store.clone();
         let responder = self.responder.clone();
+        let attachments = self.attachments.clone();
         tokio::spawn(async move {
-            if let Err(e) = run_stream(store, responder, plan, tx.clone()).await {
+            if let Err(e) = run_stream(store, responder, attachments, plan, tx.clone()).await {
                 for event in e.to_events() {
                     let _ = tx.send(event).await;
                 }
@@ -319,12 +382,13 @@ impl ChatKitServer {
 async fn run_stream(
     store: Arc<dyn ThreadStore>,
     responder: Arc<dyn Responder>,
+    attachments: Option<Arc<Attachments>>,
     plan: StreamPlan,
     tx: mpsc::Sender<ThreadStreamEvent>,
 ) -> Result<(), RespondError> {
     let (thread, turn, replaced) = match plan {
-        StreamPlan::CreateThread(input) => {
-            let meta = ThreadMetadata {
+        StreamPlan::CreateThread(input, sent) => {
+            let mut meta = ThreadMetadata {
                 title: None,
                 id: new_id("thr"),
                 created_at: now(),
@@ -332,6 +396,7 @@ async fn run_stream(
                 allowed_image_domains: None,
                 metadata: Default::default(),
             };
+            remember_model(&mut meta, &input);
             store.save_thread(&meta)?;
             send(
                 &tx,
@@ -340,11 +405,16 @@ async fn run_stream(
                 },
             )
             .await?;
-            let message = add_user_message(&store, &tx, &meta, input).await?;
+            let message =
+                add_user_message(&store, attachments.as_deref(), &tx, &meta, input, sent).await?;
             (meta, Turn::UserMessage(message), None)
         }
-        StreamPlan::AddMessage(meta, input) => {
-            let message = add_user_message(&store, &tx, &meta, input).await?;
+        StreamPlan::AddMessage(mut meta, input, sent) => {
+            if remember_model(&mut meta, &input) {
+                store.save_thread(&meta)?;
+            }
+            let message =
+                add_user_message(&store, attachments.as_deref(), &tx, &meta, input, sent).await?;
             (meta, Turn::UserMessage(message), None)
         }
         StreamPlan::Continue(meta, replaced) => (meta, Turn::Continue, replaced),
@@ -354,6 +424,14 @@ async fn run_stream(
             (meta, Turn::UserMessage(user_message), None)
         }
         StreamPlan::Edit(meta, old, input) => {
+            // The edited question keeps the files the original carried.
+            let kept: Vec<Attachment> = match &old.kind {
+                ItemKind::UserMessage { attachments, .. } => attachments
+                    .iter()
+                    .filter_map(|value| serde_json::from_value(value.clone()).ok())
+                    .collect(),
+                _ => Vec::new(),
+            };
             let mut gone = items_after(&store, &meta.id, &old.id)?;
             gone.push(old);
             remove_items(&store, &meta.id, &gone)?;
@@ -366,7 +444,8 @@ async fn run_stream(
                 )
                 .await?;
             }
-            let message = add_user_message(&store, &tx, &meta, input).await?;
+            let message =
+                add_user_message(&store, attachments.as_deref(), &tx, &meta, input, kept).await?;
             (meta, Turn::UserMessage(message), None)
         }
         StreamPlan::Feedback(meta) => {
@@ -391,7 +470,7 @@ async fn run_stream(
         }
     };
 
-    let mut sink = EventSink::new(store.clone(), tx.clone(), thread);
+    let mut sink = EventSink::new(store.clone(), tx.clone(), thread).with_attachments(attachments);
     sink.send(stream_options()).await?;
     for notice in recovery_notices(store.take_recoveries()) {
         sink.send(notice).await?;
@@ -436,15 +515,14 @@ async fn send(
 
 async fn add_user_message(
     store: &Arc<dyn ThreadStore>,
+    attachments: Option<&Attachments>,
     tx: &mpsc::Sender<ThreadStreamEvent>,
     meta: &ThreadMetadata,
     input: UserMessageInput,
+    mut sent: Vec<Attachment>,
 ) -> Result<ThreadItem, RespondError> {
-    if !input.attachments.is_empty() {
-        return Err(RespondError::failed(
-            "Attachments are not supported yet.",
-            false,
-        ));
+    if let Some(attachments) = attachments {
+        attachments.claim(&mut sent, &meta.id)?;
     }
     let item = ThreadItem {
         id: new_id("msg"),
@@ -452,7 +530,7 @@ async fn add_user_message(
         created_at: now(),
         kind: ItemKind::UserMessage {
             content: input.content,
-            attachments: Vec::new(),
+            attachments: sent.iter().map(stored).collect(),
             quoted_text: input.quoted_text,
             inference_options: InferenceOptions {
                 tool_choice: input.inference_options.tool_choice,
@@ -461,7 +539,11 @@ async fn add_user_message(
         },
     };
     store.add_item(&meta.id, &item)?;
-    send(tx, ThreadStreamEvent::ItemDone { item: item.clone() }).await?;
+    let shown = match attachments {
+        Some(attachments) => attachments.answered_item(item.clone()),
+        None => item.clone(),
+    };
+    send(tx, ThreadStreamEvent::ItemDone { item: shown }).await?;
     Ok(item)
 }
 
@@ -476,6 +558,21 @@ fn remove_items(
     }
     let ids: Vec<String> = items.iter().map(|item| item.id.clone()).collect();
     feedback::forget(store.as_ref(), thread_id, &ids)
+}
+
+/// Keeps the model a message picked as the thread's model (server-side metadata, never
+/// sent to the client); true when it changed.
+fn remember_model(meta: &mut ThreadMetadata, input: &UserMessageInput) -> bool {
+    let Some(model) = input.inference_options.model.as_deref().map(str::trim) else {
+        return false;
+    };
+    if model.is_empty()
+        || meta.metadata.get(THREAD_MODEL_KEY).and_then(Value::as_str) == Some(model)
+    {
+        return false;
+    }
+    meta.metadata.insert(THREAD_MODEL_KEY.into(), model.into());
+    true
 }
 
 /// The items added after `item_id`, newest first.

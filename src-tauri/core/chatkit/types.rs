@@ -223,6 +223,46 @@ pub struct InputTranscribeParams {
 }
 
 // ---------------------------------------------------------------------------------------
+// Attachments
+
+/// `chatkit.types.Attachment`: a file or an image a person attached to a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    pub name: String,
+    pub mime_type: String,
+    /// Where and how to send the bytes (two-phase upload); gone once they arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_descriptor: Option<UploadDescriptor>,
+    /// Set when the message that carries it is saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    #[serde(flatten)]
+    pub kind: AttachmentKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum AttachmentKind {
+    File,
+    /// `preview_url` is required on the wire; stored items leave it out (it is a data URL
+    /// of the image) and it is filled in when they are answered.
+    Image {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preview_url: Option<String>,
+    },
+}
+
+/// `chatkit.types.AttachmentUploadDescriptor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadDescriptor {
+    pub url: String,
+    pub method: String,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+// ---------------------------------------------------------------------------------------
 // Threads
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 pub mod db;
 pub mod model;
 pub mod rows;
+pub mod search;
 pub mod store;
 pub mod sync;
 pub mod sync_runner;

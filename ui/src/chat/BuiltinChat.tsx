@@ -6,6 +6,7 @@ import { runClientTool } from "../chatkit/clientTools";
 import { ConnectionErrorBanner } from "../chatkit/ConnectionErrorBanner";
 import { explainConnectionError, type ExplainedError } from "../chatkit/connectionErrors";
 import { createIpcFetch, type IpcFetch } from "../chatkit/ipcFetch";
+import { attachmentsServed } from "../chatkit/richInput";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError, unwrap } from "../shared/ipc";
 import { createChatKitClient } from "./chatkitClient";
@@ -18,6 +19,7 @@ import { MessageList } from "./MessageList";
 import { openExternal } from "./openExternal";
 import { ThreadHistory, threadTitle } from "./ThreadHistory";
 import { useThread, createThreadStore } from "./threadStore";
+import { useChatModels } from "./useChatModels";
 
 /** Wide enough to show the history beside the thread rather than over it. */
 const WIDE = "(min-width: 960px)";
@@ -122,6 +124,19 @@ export function BuiltinChat({
   const streaming = useThread(store, (s) => s.streaming);
   const allowCancel = useThread(store, (s) => s.allowCancel);
   const older = useThread(store, (s) => s.older);
+  // The model picker: a pick applies to the open thread; a thread shows the model its
+  // newest message asked for (the core keeps it as the thread's), else the connection's.
+  const choices = useChatModels(attachmentsServed(settings.connection));
+  const [picked, setPicked] = useState<{ threadId: string | null; model: string } | null>(null);
+  const threadModel = useThread(store, (s) => {
+    for (let index = s.ids.length - 1; index >= 0; index -= 1) {
+      const item = s.items[s.ids[index] ?? ""];
+      if (item?.type === "user_message" && item.inference_options?.model) return item.inference_options.model;
+    }
+    return null;
+  });
+  const pickedHere = picked && picked.threadId === (thread?.id ?? null) ? picked.model : null;
+  const shownModel = pickedHere ?? threadModel ?? choices?.default;
 
   const openLink = useCallback((href: string) => {
     openExternal(href).catch((e: unknown) => {
@@ -132,6 +147,17 @@ export function BuiltinChat({
     });
   }, []);
   const loadOlder = useCallback(() => void session.loadOlder(), [session]);
+  // Attachments go to the core's own server (Local), not through a backend's endpoint.
+  const attachments = attachmentsServed(settings.connection);
+  const uploadAttachment = useCallback((file: File) => client.uploadAttachment(file), [client]);
+  const discardAttachment = useCallback(
+    (attachmentId: string) => {
+      client.deleteAttachment(attachmentId).catch(() => {
+        // An unsent upload left in the data folder harms nothing; the chip is gone either way.
+      });
+    },
+    [client],
+  );
 
   const openThread = (threadId: string | null) => {
     if (!isWide()) setHistoryOpen(false);
@@ -221,8 +247,15 @@ export function BuiltinChat({
               streaming={streaming}
               canStop={allowCancel}
               disabled={locked || opening}
-              onSend={(text) => session.send(text)}
+              onSend={(text, rich) => session.send(text, { ...rich, model: pickedHere ?? undefined })}
               onStop={() => { session.stop(); }}
+              onUpload={attachments ? uploadAttachment : undefined}
+              onDiscardUpload={attachments ? discardAttachment : undefined}
+              models={choices?.models}
+              model={shownModel}
+              onModelChange={(model) => {
+                setPicked({ threadId: thread?.id ?? null, model });
+              }}
             />
           </div>
         </div>

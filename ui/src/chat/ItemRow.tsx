@@ -13,6 +13,7 @@ import {
 } from "./protocol";
 import { PENDING_PREFIX } from "./threadState";
 import { useThread, type ThreadStore } from "./threadStore";
+import { UserMessageBody } from "./UserMessageView";
 import { WidgetView } from "./widgets/WidgetView";
 
 /** What a row can ask of the chat; one stable object, so rows stay memoized. */
@@ -126,7 +127,7 @@ function UserMessage({
   return (
     <div className="message user">
       <span className="visually-hidden">You said: </span>
-      <div className="bubble">{text}</div>
+      <UserMessageBody item={item} />
       {pending ? (
         <p className="muted small message-state">Sending…</p>
       ) : (

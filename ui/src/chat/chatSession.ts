@@ -6,8 +6,10 @@ import {
   type ClientToolCallItem,
   type FeedbackKind,
   type ThreadItem,
+  type UserMessageContent,
   type UserMessageItem,
 } from "./protocol";
+import type { Attachment } from "./attachments";
 import { PENDING_PREFIX, userMessageBefore } from "./threadState";
 import type { ThreadStore } from "./threadStore";
 
@@ -39,8 +41,11 @@ export interface ChatSessionOptions {
 export interface ChatSession {
   open(threadId: string | null): Promise<void>;
   loadOlder(): Promise<void>;
-  /** Resolves false when nothing was sent (busy, empty) or the core refused it. */
-  send(text: string): Promise<boolean>;
+  /**
+   * Resolves false when nothing was sent (busy, empty) or the core refused it. `rich`
+   * carries the composer's content with @-mention tags, and uploaded attachments.
+   */
+  send(text: string, rich?: RichInput): Promise<boolean>;
   stop(): void;
   /** Answers `userItemId` again (the newest user message when omitted). */
   retry(userItemId?: string): Promise<void>;
@@ -51,6 +56,14 @@ export interface ChatSession {
   action(itemId: string | null, action: ActionConfig): Promise<void>;
   dismissProblem(): void;
   dismissNotice(key: number): void;
+}
+
+/** What the built-in composer adds to plain text. */
+export interface RichInput {
+  content?: UserMessageContent[];
+  attachments?: Attachment[];
+  /** The model picked in the composer; the core keeps it as the thread's. */
+  model?: string | undefined;
 }
 
 export function createChatSession({
@@ -212,20 +225,28 @@ export function createChatSession({
       }
     },
 
-    async send(text) {
+    async send(text, rich) {
       const trimmed = text.trim();
-      if (!trimmed || running) return false;
+      const attachments = rich?.attachments ?? [];
+      if ((!trimmed && attachments.length === 0) || running) return false;
+      const content = rich?.content ?? [{ type: "input_text", text: trimmed }];
       const thread = threadId();
       const pending: UserMessageItem = {
         id: `${PENDING_PREFIX}${++pendingKeys}`,
         thread_id: thread ?? "",
         created_at: new Date().toISOString(),
         type: "user_message",
-        content: [{ type: "input_text", text: trimmed }],
-        inference_options: {},
+        content,
+        attachments,
+        inference_options: rich?.model ? { model: rich.model } : {},
       };
       store.dispatch({ type: "local.pending_user", item: pending });
-      const input = userInput(trimmed);
+      const input = {
+        ...userInput(trimmed),
+        content,
+        attachments: attachments.map((a) => a.id),
+        inference_options: pending.inference_options ?? {},
+      };
       return respond(
         thread
           ? { type: "threads.add_user_message", params: { thread_id: thread, input } }

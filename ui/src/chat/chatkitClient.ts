@@ -12,6 +12,7 @@ import {
   type UserMessageInput,
   type WidgetAction,
 } from "./protocol";
+import type { Attachment } from "./attachments";
 import { readSse } from "./sse";
 
 /** The streaming ops and their params (chatkit-protocol.md). */
@@ -37,6 +38,9 @@ export interface ChatKitClient {
   deleteThread(threadId: string): Promise<void>;
   feedback(threadId: string, itemIds: string[], kind: FeedbackKind): Promise<void>;
   syncAction(threadId: string, itemId: string | null, action: WidgetAction): Promise<{ updated_item?: ThreadItem | null }>;
+  /** The two-phase upload: `attachments.create`, then the bytes to where it says. */
+  uploadAttachment(file: File): Promise<Attachment>;
+  deleteAttachment(attachmentId: string): Promise<void>;
 }
 
 export function createChatKitClient(fetch: IpcFetch, url: string): ChatKitClient {
@@ -74,6 +78,21 @@ export function createChatKitClient(fetch: IpcFetch, url: string): ChatKitClient
     },
     syncAction: (threadId, itemId, action) =>
       json("threads.sync_custom_action", { thread_id: threadId, item_id: itemId, action }),
+    async uploadAttachment(file) {
+      const created = await json<Attachment>("attachments.create", {
+        name: file.name,
+        size: file.size,
+        mime_type: file.type,
+      });
+      const target = created.upload_descriptor;
+      if (!target) return created;
+      const response = await fetch(target.url, { method: target.method, headers: target.headers ?? {}, body: file });
+      if (!response.ok) throw await refusal(response);
+      return (await response.json()) as Attachment;
+    },
+    async deleteAttachment(attachmentId) {
+      await post("attachments.delete", { attachment_id: attachmentId });
+    },
   };
 }
 

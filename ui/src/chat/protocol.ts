@@ -4,6 +4,7 @@
  * fields may be missing or null. Widgets use @openai/chatkit's own type definitions.
  */
 import type { Widgets } from "@openai/chatkit";
+import type { Attachment } from "./attachments";
 
 export interface Page<T> {
   data: T[];
@@ -33,7 +34,14 @@ interface ItemBase {
 
 export type UserMessageContent =
   | { type: "input_text"; text: string }
-  | { type: "input_tag"; id: string; text: string; data?: Record<string, unknown>; group?: string | null };
+  | {
+      type: "input_tag";
+      id: string;
+      text: string;
+      data?: Record<string, unknown>;
+      group?: string | null;
+      interactive?: boolean;
+    };
 
 export interface InferenceOptions {
   tool_choice?: { id: string } | null;
@@ -50,7 +58,7 @@ export interface UserMessageInput {
 export interface UserMessageItem extends ItemBase {
   type: "user_message";
   content: UserMessageContent[];
-  attachments?: unknown[];
+  attachments?: Attachment[];
   quoted_text?: string | null;
   inference_options?: InferenceOptions;
 }

@@ -31,6 +31,8 @@ type Call = { cmd: string; args: Record<string, unknown> };
 function fakeCore(handlers: Record<string, (args: Record<string, unknown>) => unknown>): Call[] {
   const calls: Call[] = [];
   mockIPC((cmd, args) => {
+    // The model picker's list, asked whenever a Local chat mounts: one model, so no picker.
+    if (cmd === "chat_models") return { models: ["gpt-5-mini"], default: "gpt-5-mini" };
     const payload = (args ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args: payload });
     const handler = handlers[cmd];

@@ -14,6 +14,8 @@ import { runClientTool } from "./clientTools";
 import { ConnectionErrorBanner } from "./ConnectionErrorBanner";
 import { explainConnectionError, type ExplainedError } from "./connectionErrors";
 import { createIpcFetch } from "./ipcFetch";
+import { attachmentsServed, richInputOptions } from "./richInput";
+import { modelOptions, useChatModels } from "../chat/useChatModels";
 
 /**
  * Requests never leave the app: `api.fetch` carries them over IPC to the core. ChatKit
@@ -86,10 +88,17 @@ export function ChatPanel({
       throw e;
     }
   };
+  const rich = richInputOptions(settings.connection);
+  const models = modelOptions(useChatModels(attachmentsServed(settings.connection)));
   const api: ChatKitOptions["api"] =
     chatRoute(settings.connection) === "session"
       ? { getClientSecret }
-      : { url: CHATKIT_API_URL, domainKey: settings.chatkit_domain_key, fetch: ipcFetch };
+      : {
+          url: CHATKIT_API_URL,
+          domainKey: settings.chatkit_domain_key,
+          fetch: ipcFetch,
+          ...(rich.uploadStrategy && { uploadStrategy: rich.uploadStrategy }),
+        };
 
   // The stored OpenAI key serves Local as well, so switching needs nothing else.
   const switchToLocal = async () => {
@@ -112,7 +121,12 @@ export function ChatPanel({
     initialThread,
     history: { enabled: true, showDelete: true, showRename: true },
     startScreen: { greeting: "What should we get done today?", prompts: START_PROMPTS },
-    composer: { placeholder: "Ask about your tasks…" },
+    composer: {
+      placeholder: "Ask about your tasks…",
+      ...(rich.attachments && { attachments: rich.attachments }),
+      ...(models && { models }),
+    },
+    ...(rich.entities && { entities: rich.entities }),
     // The core stores thumbs with the thread (items.feedback) and answers again on Retry.
     threadItemActions: { feedback: true, retry: true },
     onThreadChange: ({ threadId }) => {

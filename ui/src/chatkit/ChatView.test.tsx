@@ -52,6 +52,8 @@ function element(): FakeChatKit {
 function fakeCore(): { cmd: string; args: unknown }[] {
   const calls: { cmd: string; args: unknown }[] = [];
   mockIPC((cmd, args) => {
+    // The model picker's list, asked whenever a Local chat mounts: one model, so no picker.
+    if (cmd === "chat_models") return { models: ["gpt-5-mini"], default: "gpt-5-mini" };
     calls.push({ cmd, args });
     if (cmd === "remember_thread") return null;
     if (cmd === "run_task_tool") return { task: { id: "task_1", title: "Buy groceries" } };

@@ -44,8 +44,19 @@ export function createIpcFetch({ now = Date.now, onError }: IpcFetchOptions = {}
   return async (input, init) => {
     const signal = init?.signal ?? (input instanceof Request ? input.signal : null);
     signal?.throwIfAborted();
-    const body = await requestBody(input, init);
+    const uploadId = uploadTarget(input);
     try {
+      if (uploadId !== null) {
+        // An attachment's bytes, sent where `attachments.create` said: over IPC too.
+        const data = await uploadBytes(input, init);
+        let reply = await unwrap(commands.chatkitUpload(uploadId, data, (await clientSecret()).client_secret));
+        if (reply.status === 401) {
+          secret = null;
+          reply = await unwrap(commands.chatkitUpload(uploadId, data, (await clientSecret()).client_secret));
+        }
+        return new Response(reply.body ?? "", { status: reply.status, headers: { "content-type": reply.content_type } });
+      }
+      const body = await requestBody(input, init);
       let sent = await send(body, (await clientSecret()).client_secret, signal);
       if (sent.reply.status === 401) {
         // The core refused the secret (e.g. it expired while the machine slept): renew once
@@ -157,6 +168,39 @@ async function cancelStream(streamId: string): Promise<void> {
   } catch {
     // The stream is gone either way; nothing to tell the user.
   }
+}
+
+/** The attachment id when `input` is an upload URL the core handed out (`…/chatkit/attachments/<id>/upload`). */
+export function uploadTarget(input: RequestInfo | URL): string | null {
+  const url = input instanceof Request ? input.url : input.toString();
+  const match = /\/chatkit\/attachments\/([A-Za-z0-9_]+)\/upload$/.exec(new URL(url, "https://x.invalid").pathname);
+  return match?.[1] ?? null;
+}
+
+/** An upload's bytes as base64: the body itself, or the `file` field of a multipart form. */
+async function uploadBytes(input: RequestInfo | URL, init?: RequestInit): Promise<string> {
+  let body: unknown = init?.body ?? (input instanceof Request ? await input.blob() : null);
+  if (body instanceof FormData) body = body.get("file");
+  let blob: Blob;
+  if (body instanceof Blob) blob = body;
+  else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body) || typeof body === "string") blob = new Blob([body as BlobPart]);
+  else blob = new Blob([]);
+  return base64Of(blob);
+}
+
+/** The browser's own base64 encoder, through a data URL. */
+function base64Of(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = typeof reader.result === "string" ? reader.result : "";
+      resolve(url.slice(url.indexOf(",") + 1));
+    };
+    reader.onerror = () => {
+      reject(reader.error ?? new Error("The file could not be read."));
+    };
+    reader.readAsDataURL(blob);
+  });
 }
 
 async function requestBody(input: RequestInfo | URL, init?: RequestInit): Promise<string> {

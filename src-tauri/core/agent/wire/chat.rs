@@ -83,15 +83,43 @@ fn message(entry: &Value) -> Option<Value> {
         _ => "user",
     };
     let content = match &entry["content"] {
-        Value::String(text) => text.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .filter_map(|part| part["text"].as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Value::String(text) => Value::String(text.clone()),
+        // Plain text stays a string (servers that speak only text accept it); attachments
+        // become Chat Completions' own image and file parts.
+        Value::Array(parts) if role == "user" && parts.iter().any(is_attachment_part) => {
+            Value::Array(parts.iter().filter_map(chat_part).collect())
+        }
+        Value::Array(parts) => Value::String(
+            parts
+                .iter()
+                .filter_map(|part| part["text"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
         _ => return None,
     };
     Some(json!({"role": role, "content": content}))
+}
+
+fn is_attachment_part(part: &Value) -> bool {
+    matches!(part["type"].as_str(), Some("input_image" | "input_file"))
+}
+
+/// A Responses input part as the Chat Completions content part with the same meaning.
+fn chat_part(part: &Value) -> Option<Value> {
+    match part["type"].as_str()? {
+        "input_image" => Some(json!({
+            "type": "image_url",
+            "image_url": {"url": part["image_url"], "detail": part.get("detail").cloned().unwrap_or_else(|| json!("auto"))},
+        })),
+        "input_file" => Some(json!({
+            "type": "file",
+            "file": {"filename": part["filename"], "file_data": part["file_data"]},
+        })),
+        _ => part["text"]
+            .as_str()
+            .map(|text| json!({"type": "text", "text": text})),
+    }
 }
 
 #[derive(Default)]
@@ -408,5 +436,26 @@ mod tests {
             "list_tasks"
         );
         assert_eq!(messages[6]["content"], "");
+    }
+
+    #[test]
+    fn attachments_become_chat_completions_image_and_file_parts() {
+        let user = json!({"role": "user", "content": [
+            {"type": "input_text", "text": "Add the tasks from this screenshot"},
+            {"type": "input_image", "image_url": "data:image/png;base64,AAAA", "detail": "auto"},
+            {"type": "input_file", "filename": "plan.pdf", "file_data": "data:application/pdf;base64,BBBB"},
+        ]});
+        let converted = message(&user).unwrap();
+        assert_eq!(
+            converted["content"],
+            json!([
+                {"type": "text", "text": "Add the tasks from this screenshot"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA", "detail": "auto"}},
+                {"type": "file", "file": {"filename": "plan.pdf", "file_data": "data:application/pdf;base64,BBBB"}},
+            ])
+        );
+        // Text alone stays a plain string.
+        let plain = json!({"role": "user", "content": [{"type": "input_text", "text": "hi"}]});
+        assert_eq!(message(&plain).unwrap()["content"], "hi");
     }
 }
