@@ -55,6 +55,15 @@ pub enum ErrorCode {
     RateLimited,
     /// OpenAI answered with server errors or could not be reached; retried.
     OpenaiUnavailable,
+    /// The update feed could not be reached or read (offline, or the release has no build
+    /// for this system).
+    UpdateCheckFailed,
+    /// The update could not be downloaded whole; nothing was installed.
+    UpdateDownloadFailed,
+    /// The downloaded update is not signed by this app's release key; it was discarded.
+    UpdateSignatureInvalid,
+    /// The verified update could not be installed; the installed app is unchanged.
+    UpdateInstallFailed,
     /// A bug: the message says where.
     Internal,
 }
@@ -87,12 +96,16 @@ impl AppError {
             ErrorCode::BackendUnreachable
             | ErrorCode::BackendUnavailable
             | ErrorCode::BackendError
-            | ErrorCode::OpenaiUnavailable => 502,
+            | ErrorCode::OpenaiUnavailable
+            | ErrorCode::UpdateCheckFailed
+            | ErrorCode::UpdateDownloadFailed
+            | ErrorCode::UpdateSignatureInvalid => 502,
             ErrorCode::KeychainUnavailable
             | ErrorCode::KeychainFailed
             | ErrorCode::StorageFailed
             | ErrorCode::StorageCorrupt
             | ErrorCode::OpenFailed
+            | ErrorCode::UpdateInstallFailed
             | ErrorCode::Internal => 500,
         }
     }
