@@ -5,7 +5,8 @@
 # - cargo bench: loading 10,000 tasks, replaying 1,000 queued edits against a loopback backend;
 # - bench_vs_reference.py: the same ChatKit request mix (three JSON ops, two streamed ops)
 #   against `todo-assistant-cli serve` and against openai-chatkit's own Python server, in the
-#   same run: speed-ups and RSS, beside the targets.
+#   same run: speed-ups and RSS, beside the targets;
+# - the release .deb's size beside its 4 MiB goal (built here if .ci/test has not built it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup
@@ -15,3 +16,13 @@ cargo bench --features test-support --bench chatkit --bench tasks
 cargo build --profile bench -p todo-assistant-cli --features test-support
 TODO_ASSISTANT_BIN=target/release/todo-assistant-cli \
   target/py-venv/bin/python tests/chatkit/bench_vs_reference.py --threads "${BENCH_THREADS:-300}"
+
+# The .deb as released (everything but the updater signatures, which need the release key).
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+find_deb() { ls -t target/release/bundle/deb/*_"${version}"_*.deb 2>/dev/null | head -n 1; }
+if [ -z "$(find_deb)" ]; then
+  npx tauri build --bundles deb --config '{"bundle":{"createUpdaterArtifacts":false}}'
+fi
+deb=$(find_deb)
+awk -v bytes="$(stat -c %s "$deb")" -v name="$deb" \
+  'BEGIN { printf "deb size: %.2f MiB (%d bytes), target <= 4 MiB: %s\n", bytes / 1048576, bytes, name }'
