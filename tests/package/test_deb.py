@@ -1,5 +1,5 @@
 """The release .deb as a person gets it: `dpkg -i` installs it, the installed app opens its
-window on a display, the installed `todo-assistant-cli` (on PATH, in /usr/bin) answers
+window on a display and draws in it, the installed `todo-assistant-cli` (on PATH, in /usr/bin) answers
 `--version`, and `dpkg -r` removes it all. `.ci/test` builds the .deb first
 (`npx tauri build --bundles deb`)."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT, Xvfb, app_environment, close_app_window, wait_for
+from harness import ROOT, Xvfb, app_environment, close_app_window, unique_colors, wait_for
 
 BUNDLE_DIR = ROOT / "target" / "release" / "bundle" / "deb"
 VERSION = tomllib.loads((ROOT / "Cargo.toml").read_text())["package"]["version"]
@@ -68,7 +68,7 @@ def installed():
 
 def test_the_deb_installs_starts_answers_and_uninstalls(installed, tmp_path):
     package = installed
-    files = subprocess.run(["dpkg", "-L", package], check=True, capture_output=True, text=True).stdout.split()
+    files = subprocess.run(["dpkg", "-L", package], check=True, capture_output=True, text=True).stdout.splitlines()
     assert "/usr/bin/todo-assistant" in files
     assert "/usr/bin/todo-assistant-cli" in files
     assert any(f.startswith("/usr/share/applications/") and f.endswith(".desktop") for f in files)
@@ -89,7 +89,13 @@ def test_the_deb_installs_starts_answers_and_uninstalls(installed, tmp_path):
         try:
             wait_for(lambda: window_mapped(xvfb.display, "Todo Assistant"), 60, "the installed app's window")
             assert app.poll() is None, "the app exited after showing its window"
-            xvfb.screenshot("package-deb-installed-app")
+
+            # The webview paints asynchronously: the installed UI draws more than a flat background.
+            def painted():
+                shot = xvfb.screenshot("package-deb-installed-app")
+                return shot if unique_colors(shot) >= 16 else None
+
+            wait_for(painted, 60, "the installed app to draw its first screen", interval=1)
             assert close_app_window(xvfb.display)
             assert app.wait(30) == 0
         finally:
