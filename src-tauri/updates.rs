@@ -200,3 +200,31 @@ fn install_error(e: tauri_plugin_updater::Error) -> AppError {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tauri_plugin_updater::Error as E;
+
+    #[test]
+    fn plugin_errors_become_our_codes() {
+        let bad_signature = download_error(E::SignatureUtf8("not base64".into()));
+        assert_eq!(bad_signature.code, ErrorCode::UpdateSignatureInvalid);
+        assert!(bad_signature.message.contains("nothing was installed"));
+        let mismatch = download_error(E::SignedVersionMismatch {
+            signed: "0.1.0".into(),
+            announced: "9.0.0".into(),
+        });
+        assert_eq!(mismatch.code, ErrorCode::UpdateSignatureInvalid);
+        let cut = download_error(E::Network(
+            "Download request failed with status: 503".into(),
+        ));
+        assert_eq!(cut.code, ErrorCode::UpdateDownloadFailed);
+        let install = install_error(E::DebInstallFailed);
+        assert_eq!(install.code, ErrorCode::UpdateInstallFailed);
+        assert!(install.message.contains("unchanged"));
+        let missing = check_error(E::TargetsNotFound(vec!["linux-x86_64".into()]));
+        assert_eq!(missing.code, ErrorCode::UpdateCheckFailed);
+        assert!(missing.message.contains(RELEASES_PAGE));
+    }
+}
