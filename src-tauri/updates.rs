@@ -107,6 +107,7 @@ impl Updates {
 }
 
 fn updater<R: Runtime>(app: &AppHandle<R>) -> AppResult<Updater> {
+    // Only test builds (below) change the builder.
     #[allow(unused_mut)]
     let mut builder = app.updater_builder().configure_client(|client| {
         // No total timeout: a large bundle on a slow line may take minutes.
