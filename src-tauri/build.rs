@@ -34,6 +34,10 @@ const APP_COMMANDS: &[&str] = &[
     "chatkit_session_secret",
     "mcp_setup",
     "add_to_claude_desktop",
+    "save_update_mode",
+    "update_check",
+    "update_download",
+    "update_install",
 ];
 
 fn main() {

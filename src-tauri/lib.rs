@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod plugin_store;
 pub mod state;
+pub mod updates;
 
 // The core's rooms, under the names the shell and its tests have always used.
 pub use todo_assistant_core::{
@@ -57,6 +58,10 @@ pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::connection::chatkit_session_secret,
             commands::app::mcp_setup,
             commands::app::add_to_claude_desktop,
+            commands::updates::save_update_mode,
+            commands::updates::update_check,
+            commands::updates::update_download,
+            commands::updates::update_install,
         ])
         .events(tauri_specta::collect_events![
             commands::tasks::TasksChanged,
@@ -188,6 +193,10 @@ pub fn run() {
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_http::init())
         .plugin(tauri_plugin_opener::init())
+        // Updates are checked, downloaded and installed from Rust (`updates.rs`); the webview
+        // may only relaunch the app afterwards (process:allow-restart).
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(tauri_plugin_process::init())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
@@ -235,6 +244,7 @@ pub fn run() {
                 environment: broker::environment::EnvironmentModel::from_env(),
                 settings_recovery,
             });
+            app.manage(updates::Updates::default());
             focus_main_window(handle);
             Ok(())
         })

@@ -7,6 +7,7 @@
 #   against `todo-assistant-cli serve` and against openai-chatkit's own Python server, in the
 #   same run: speed-ups and RSS, beside the targets;
 # - vitest bench: the built-in chat opening a 1,000-item thread and taking a streamed delta.
+# - the release .deb's size beside its 4 MiB goal (built here if .ci/test has not built it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup
@@ -17,3 +18,13 @@ cargo build --profile bench -p todo-assistant-cli --features test-support
 TODO_ASSISTANT_BIN=target/release/todo-assistant-cli \
   target/py-venv/bin/python tests/chatkit/bench_vs_reference.py --threads "${BENCH_THREADS:-300}"
 npx vitest bench --run ui/src/chat/longThread
+
+# The .deb as released (everything but the updater signatures, which need the release key).
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+find_deb() { ls -t target/release/bundle/deb/*_"${version}"_*.deb 2>/dev/null | head -n 1; }
+if [ -z "$(find_deb)" ]; then
+  npx tauri build --bundles deb --config '{"bundle":{"createUpdaterArtifacts":false}}'
+fi
+deb=$(find_deb)
+awk -v bytes="$(stat -c %s "$deb")" -v name="$deb" \
+  'BEGIN { printf "deb size: %.2f MiB (%d bytes), target <= 4 MiB: %s\n", bytes / 1048576, bytes, name }'

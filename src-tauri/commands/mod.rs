@@ -6,3 +6,4 @@ pub mod chatkit;
 pub mod connection;
 pub mod settings;
 pub mod tasks;
+pub mod updates;

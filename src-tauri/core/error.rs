@@ -64,6 +64,15 @@ pub enum ErrorCode {
     OpenaiUnavailable,
     /// Nothing answers at a model server's loopback URL: Ollama or LM Studio is not running.
     ModelServerNotRunning,
+    /// The update feed could not be reached or read (offline, or the release has no build
+    /// for this system).
+    UpdateCheckFailed,
+    /// The update could not be downloaded whole; nothing was installed.
+    UpdateDownloadFailed,
+    /// The downloaded update is not signed by this app's release key; it was discarded.
+    UpdateSignatureInvalid,
+    /// The verified update could not be installed; the installed app is unchanged.
+    UpdateInstallFailed,
     /// A bug: the message says where.
     Internal,
 }
@@ -99,12 +108,16 @@ impl AppError {
             | ErrorCode::BackendUnavailable
             | ErrorCode::BackendError
             | ErrorCode::OpenaiUnavailable
-            | ErrorCode::ModelServerNotRunning => 502,
+            | ErrorCode::ModelServerNotRunning
+            | ErrorCode::UpdateCheckFailed
+            | ErrorCode::UpdateDownloadFailed
+            | ErrorCode::UpdateSignatureInvalid => 502,
             ErrorCode::KeychainUnavailable
             | ErrorCode::KeychainFailed
             | ErrorCode::StorageFailed
             | ErrorCode::StorageCorrupt
             | ErrorCode::OpenFailed
+            | ErrorCode::UpdateInstallFailed
             | ErrorCode::Internal => 500,
         }
     }

@@ -18,7 +18,7 @@ import pytest
 
 from chatkit.types import AssistantMessageItem
 
-from agentkit import Agent, assert_app_error, assert_streamed_reply, assert_task_item, assert_task_list_widget, closed_port, start_agent
+from agentkit import Agent, assert_added_card, assert_app_error, assert_streamed_reply, assert_task_item, assert_task_list_widget, closed_port, start_agent
 from ckclient import canonical, message_text, user_input
 from fake_chat import (
     ChatBuilder,
@@ -95,8 +95,8 @@ def test_add_a_task_over_chat_completions(launch_chat, chat):
         ("tool", "call_Add0groceries", out),
     ], "the call goes back as an assistant message with tool_calls, its result as a role tool message"
 
-    assert turn.task_titles() == ["Added “Buy groceries”"]
-    assert_task_item(turn.tasks()[0], "Added “Buy groceries”")
+    assert turn.added() == ["Buy groceries"] and turn.tasks() == []
+    assert_added_card(turn.widgets()[0], "Buy groceries", out["task_id"])
     assert_streamed_reply(turn, thread_id, reply)
     assert turn.errors() == [] and turn.app_errors() == []
     # Another process on the folder sees it: the CLI's `tasks list`.
@@ -146,7 +146,7 @@ def test_several_tools_in_one_answer_assembled_by_index(launch_chat, chat):
     ]), "the text said before the calls and every call, in one assistant message"
     assert [m[1] for m in last_turn[1:]] == ["call_Done", "call_Add", "call_List"]
 
-    assert turn.task_titles() == ["Completed “Call mom”", "Added “Water the plants”"]
+    assert turn.task_titles() == ["Completed “Call mom”"] and turn.added() == ["Water the plants"]
     assert len(turn.widgets()) == 1
     assert_task_list_widget(turn.widgets()[0], ["Call mom", "Water the plants"])
     replies = [message_text(r) for r in turn.replies()]
@@ -233,7 +233,7 @@ def test_automatic_falls_back_to_chat_completions_and_remembers(launch_chat, cha
     chat.script(chat_calls(("add_task", {"title": "Buy groceries", "description": None}, "call_A")), chat_text("Added."))
     thread_id, turn = agent.create("Add a task to buy groceries")
     assert [(r.method, r.path) for r in chat.route_misses] == [("POST", "/v1/responses")], "Responses was tried first, once"
-    assert len(turn.requests) == 2 and turn.errors() == [] and turn.task_titles() == ["Added “Buy groceries”"]
+    assert len(turn.requests) == 2 and turn.errors() == [] and turn.added() == ["Buy groceries"]
     assert [t["title"] for t in agent.stored_tasks()] == ["Buy groceries"]
 
     chat.script(chat_text("Nothing else."))

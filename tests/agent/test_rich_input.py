@@ -57,7 +57,7 @@ def test_add_the_tasks_from_this_screenshot(agent: Agent):
         {"type": "input_image", "image_url": "data:image/png;base64," + base64.b64encode(image).decode(), "detail": "auto"},
     ]
     assert [(t["title"], t["completed"]) for t in agent.stored_tasks()] == [("Buy milk", False), ("Call the plumber", False)]
-    assert turn.task_titles() == ["Added “Buy milk”", "Added “Call the plumber”"]
+    assert turn.added() == ["Buy milk", "Call the plumber"]
     assert_streamed_reply(turn, thread_id, ["I added 2 tasks from your screenshot."])
 
     # The next turn still shows the model the picture it is talking about.

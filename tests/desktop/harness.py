@@ -84,6 +84,9 @@ def app_environment(home: Path, display: str) -> dict[str, str]:
         WEBKIT_DISABLE_COMPOSITING_MODE="1",
         NO_AT_BRIDGE="1",
         RUST_LOG="info",
+        # The update check at start must not reach the real release feed from a test; a
+        # closed loopback port fails at once, quietly (tests/desktop/test_updates.py serves one).
+        TODO_ASSISTANT_TEST_UPDATE_ENDPOINT="http://127.0.0.1:9/latest.json",
     )
     return env
 

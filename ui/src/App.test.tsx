@@ -11,6 +11,7 @@ const SETTINGS: Settings = {
   connection: { kind: "local", base_url: null, model: "gpt-5-mini" },
   chatkit_domain_key: "domain_pk_localhost_dev",
   last_thread_id: null,
+  updates: "never",
 };
 
 const TASKS = [makeTask(1, { title: "Buy milk" }), makeTask(2, { title: "Pay rent", completed: true }), makeTask(3)];

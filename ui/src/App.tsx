@@ -10,6 +10,8 @@ import { SyncStatusLine } from "./sync/SyncBar";
 import { useSyncStatus } from "./sync/useSyncStatus";
 import { TasksView } from "./tasks/TasksView";
 import { useTaskList } from "./tasks/useTaskList";
+import { UpdateNote } from "./updates/UpdateNote";
+import { useStartupUpdateCheck } from "./updates/useStartupUpdateCheck";
 
 type View = "chat" | "tasks" | "settings";
 
@@ -20,6 +22,7 @@ export function App() {
   useEffect(() => {
     unwrap(commands.getSettings()).then(setSettings, (e: unknown) => { setError(asAppError(e)); });
   }, []);
+  useStartupUpdateCheck(settings?.updates);
 
   if (error) {
     return (
@@ -58,6 +61,7 @@ function Shell({ settings, setSettings }: {
         <NavButton current={view} target="tasks" label="Tasks" badge={pending} onPick={setView} />
         <NavButton current={view} target="settings" label="Settings" onPick={setView} />
         <div className="sidebar-foot">
+          <UpdateNote onOpenSettings={openSettings} />
           <OnlineStatus />
           <SyncStatusLine sync={sync} onOpenSettings={openSettings} />
         </div>

@@ -297,6 +297,47 @@ async addToClaudeDesktop() : Promise<Result<ClaudeConfigWritten, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async saveUpdateMode(mode: UpdateMode) : Promise<Result<Settings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_update_mode", { mode }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The newer version on the release feed, or `null` when this one is the latest.
+ */
+async updateCheck() : Promise<Result<UpdateInfo | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_check") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Downloads and verifies the update the last check found; returns its version.
+ */
+async updateDownload(onProgress: TAURI_CHANNEL<UpdateProgress>) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_download", { onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Installs the downloaded update; the app runs the new version after a relaunch.
+ */
+async updateInstall() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_install") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -520,6 +561,23 @@ export type ErrorCode =
  */
 "model_server_not_running" | 
 /**
+ * The update feed could not be reached or read (offline, or the release has no build
+ * for this system).
+ */
+"update_check_failed" | 
+/**
+ * The update could not be downloaded whole; nothing was installed.
+ */
+"update_download_failed" | 
+/**
+ * The downloaded update is not signed by this app's release key; it was discarded.
+ */
+"update_signature_invalid" | 
+/**
+ * The verified update could not be installed; the installed app is unchanged.
+ */
+"update_install_failed" | 
+/**
  * A bug: the message says where.
  */
 "internal"
@@ -594,7 +652,11 @@ connection: Connection | null; chatkit_domain_key: string;
 /**
  * The chat thread open when the app last closed, reopened at start.
  */
-last_thread_id: string | null }
+last_thread_id: string | null; 
+/**
+ * What the app does when a new version is published.
+ */
+updates: UpdateMode }
 /**
  * Sync status changed: "3 changes waiting to sync", conflicts, sign in again, offline.
  */
@@ -632,6 +694,42 @@ export type TokenInfo = { user_id: string | null; expires_at: number | null;
  * True when this call renewed the token.
  */
 renewed: boolean }
+/**
+ * A newer version on the release feed.
+ */
+export type UpdateInfo = { version: string; current_version: string; 
+/**
+ * The release notes (Markdown from the release's body), if any.
+ */
+notes: string | null; 
+/**
+ * When it was published (RFC 3339), if the feed says.
+ */
+date: string | null }
+/**
+ * Settings → Updates.
+ */
+export type UpdateMode = 
+/**
+ * Check at start and download in the background; ask only to restart.
+ */
+"automatic" | 
+/**
+ * Check at start and show what is new; download when the user says so.
+ */
+"ask" | 
+/**
+ * Check only when the user clicks "Check for updates".
+ */
+"never"
+/**
+ * Download progress for the progress bar.
+ */
+export type UpdateProgress = { kind: "downloading"; downloaded: number; total: number | null } | 
+/**
+ * Every byte arrived; the signature is being checked.
+ */
+{ kind: "verifying" }
 
 /** tauri-specta globals **/
 

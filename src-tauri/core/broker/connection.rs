@@ -95,6 +95,21 @@ pub struct Settings {
     pub chatkit_domain_key: String,
     /// The chat thread open when the app last closed, reopened at start.
     pub last_thread_id: Option<String>,
+    /// What the app does when a new version is published.
+    pub updates: UpdateMode,
+}
+
+/// Settings → Updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateMode {
+    /// Check at start and download in the background; ask only to restart.
+    #[default]
+    Automatic,
+    /// Check at start and show what is new; download when the user says so.
+    Ask,
+    /// Check only when the user clicks "Check for updates".
+    Never,
 }
 
 impl Default for Settings {
@@ -103,6 +118,7 @@ impl Default for Settings {
             connection: None,
             chatkit_domain_key: DEFAULT_CHATKIT_DOMAIN_KEY.to_string(),
             last_thread_id: None,
+            updates: UpdateMode::default(),
         }
     }
 }
@@ -125,6 +141,12 @@ impl Settings {
         if let Some(Value::String(thread_id)) = entries.get("last_thread_id") {
             settings.last_thread_id = Some(thread_id.clone());
         }
+        if let Some(value) = entries.get("updates") {
+            match serde_json::from_value::<UpdateMode>(value.clone()) {
+                Ok(mode) => settings.updates = mode,
+                Err(e) => tracing::warn!("stored update mode is not readable, ignoring it: {e}"),
+            }
+        }
         settings
     }
 
@@ -142,6 +164,10 @@ impl Settings {
         if let Some(thread_id) = &self.last_thread_id {
             entries.insert("last_thread_id".into(), Value::String(thread_id.clone()));
         }
+        entries.insert(
+            "updates".into(),
+            serde_json::to_value(self.updates).unwrap_or(Value::Null),
+        );
         entries
     }
 }
@@ -328,8 +354,10 @@ mod tests {
             })),
             chatkit_domain_key: "domain_pk_x".into(),
             last_thread_id: Some("thr_1".into()),
+            updates: UpdateMode::Never,
         };
         let entries = settings.to_entries();
+        assert_eq!(entries["updates"], "never");
         assert_eq!(entries["schema_version"], SETTINGS_SCHEMA_VERSION);
         assert_eq!(entries["connection"]["kind"], "local");
         assert_eq!(Settings::from_entries(&entries), settings);

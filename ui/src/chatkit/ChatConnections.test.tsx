@@ -20,6 +20,7 @@ const settingsWith = (connection: Connection): Settings => ({
   connection,
   chatkit_domain_key: "domain_pk_localhost_dev",
   last_thread_id: "thr_last",
+  updates: "never",
 });
 const LOCAL = settingsWith({ kind: "local", base_url: null, model: "gpt-5-mini" });
 const BACKEND_CHATKIT = settingsWith({ kind: "backend", url: "https://todo.example.com", chat: "chatkit_endpoint" });

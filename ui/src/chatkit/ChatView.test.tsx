@@ -11,6 +11,7 @@ const SETTINGS: Settings = {
   connection: { kind: "local", base_url: null, model: "gpt-5-mini" },
   chatkit_domain_key: "domain_pk_localhost_dev",
   last_thread_id: "thr_last",
+  updates: "never",
 };
 
 /** Stands in for ChatKit's element: records the options and method calls it gets. */

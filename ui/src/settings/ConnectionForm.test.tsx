@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { BackendStatus, Settings } from "../bindings";
 import { ConnectionForm } from "./ConnectionForm";
 
-const FRESH: Settings = { connection: null, chatkit_domain_key: "domain_pk_localhost_dev", last_thread_id: null };
+const FRESH: Settings = { connection: null, chatkit_domain_key: "domain_pk_localhost_dev", last_thread_id: null, updates: "automatic" };
 
 type Call = { cmd: string; args: Record<string, unknown> };
 

@@ -9,6 +9,7 @@ const SETTINGS: Settings = {
   connection: { kind: "local", base_url: null, model: "gpt-5-mini" },
   chatkit_domain_key: "domain_pk_localhost_dev",
   last_thread_id: null,
+  updates: "automatic",
 };
 
 afterEach(() => {

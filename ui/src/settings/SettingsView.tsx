@@ -6,6 +6,7 @@ import { ChatViewForm } from "./ChatViewForm";
 import { ConnectionForm } from "./ConnectionForm";
 import { DomainKeyForm } from "./DomainKeyForm";
 import { OtherAppsForm } from "./OtherAppsForm";
+import { UpdatesForm } from "./UpdatesForm";
 
 export function SettingsView({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
@@ -38,6 +39,10 @@ export function SettingsView({ settings, onSaved }: { settings: Settings; onSave
       </div>
       <div className="card wide">
         <OtherAppsForm />
+      </div>
+      <div className="card wide" id="updates">
+        <h2>Updates</h2>
+        <UpdatesForm settings={settings} onSaved={onSaved} />
       </div>
       <div className="card wide">
         <h2>About and troubleshooting</h2>
