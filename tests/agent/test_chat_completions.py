@@ -147,8 +147,9 @@ def test_several_tools_in_one_answer_assembled_by_index(launch_chat, chat):
     assert [m[1] for m in last_turn[1:]] == ["call_Done", "call_Add", "call_List"]
 
     assert turn.task_titles() == ["Completed “Call mom”"] and turn.added() == ["Water the plants"]
-    assert len(turn.widgets()) == 1
-    assert_task_list_widget(turn.widgets()[0], ["Call mom", "Water the plants"])
+    # the added task's card, then the listing
+    assert len(turn.widgets()) == 2
+    assert_task_list_widget(turn.widgets()[1], ["Call mom", "Water the plants"])
     replies = [message_text(r) for r in turn.replies()]
     assert replies == ["Sure, doing that now.", "Done: mom called, plants added."]
     stored = {t["title"]: t for t in agent.stored_tasks()}
