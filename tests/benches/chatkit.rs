@@ -5,14 +5,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use todo_assistant::chatkit::echo::EchoResponder;
-use todo_assistant::chatkit::server::{ChatKitResponse, ChatKitServer};
-use todo_assistant::chatkit::store::{new_id, ThreadStore};
-use todo_assistant::chatkit::types::{
+use todo_assistant_core::chatkit::echo::EchoResponder;
+use todo_assistant_core::chatkit::server::{ChatKitResponse, ChatKitServer};
+use todo_assistant_core::chatkit::store::{new_id, ThreadStore};
+use todo_assistant_core::chatkit::types::{
     now, AssistantMessageContent, ItemKind, ThreadItem, ThreadMetadata, ThreadStatus,
 };
-use todo_assistant::storage::documents::FileDocuments;
-use todo_assistant::storage::thread_store::FileThreadStore;
+use todo_assistant_core::storage::documents::FileDocuments;
+use todo_assistant_core::storage::thread_store::FileThreadStore;
 
 const THREADS: usize = 10_000;
 
@@ -176,16 +176,16 @@ mod assistant {
     use hyper::Response;
     use hyper_util::rt::TokioIo;
 
-    use todo_assistant::agent::client::{ModelClient, ModelConfig, RetryPolicy};
-    use todo_assistant::agent::Agent;
-    use todo_assistant::broker::client_secret::ClientSecrets;
-    use todo_assistant::chatkit::echo::EchoResponder;
-    use todo_assistant::chatkit::gateway::ChatKitGateway;
-    use todo_assistant::chatkit::ipc::{ChatKitChunk, IpcStreams};
-    use todo_assistant::chatkit::server::{ChatKitResponse, ChatKitServer};
-    use todo_assistant::storage::documents::FileDocuments;
-    use todo_assistant::storage::thread_store::FileThreadStore;
-    use todo_assistant::tasks::store::TaskStore;
+    use todo_assistant_core::agent::client::{ModelClient, ModelConfig, RetryPolicy};
+    use todo_assistant_core::agent::Agent;
+    use todo_assistant_core::broker::client_secret::ClientSecrets;
+    use todo_assistant_core::chatkit::echo::EchoResponder;
+    use todo_assistant_core::chatkit::gateway::ChatKitGateway;
+    use todo_assistant_core::chatkit::ipc::{ChatKitChunk, IpcStreams};
+    use todo_assistant_core::chatkit::server::{ChatKitResponse, ChatKitServer};
+    use todo_assistant_core::storage::documents::FileDocuments;
+    use todo_assistant_core::storage::thread_store::FileThreadStore;
+    use todo_assistant_core::tasks::store::TaskStore;
 
     fn sse(events: &[serde_json::Value]) -> String {
         events

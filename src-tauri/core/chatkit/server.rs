@@ -312,7 +312,14 @@ async fn run_stream(
                 allowed_image_domains: None,
                 metadata: Default::default(),
             };
-            store.save_thread(&meta)?;
+            // The thread and its first message in one write, durable before either is
+            // announced.
+            let message = user_message(&meta, input);
+            let first: &[ThreadItem] = match &message {
+                Ok(item) => std::slice::from_ref(item),
+                Err(_) => &[],
+            };
+            store.create_thread(&meta, first)?;
             send(
                 &tx,
                 ThreadStreamEvent::ThreadCreated {
@@ -320,7 +327,14 @@ async fn run_stream(
                 },
             )
             .await?;
-            let message = add_user_message(&store, &tx, &meta, input).await?;
+            let message = message?;
+            send(
+                &tx,
+                ThreadStreamEvent::ItemDone {
+                    item: message.clone(),
+                },
+            )
+            .await?;
             (meta, Turn::UserMessage(message), None)
         }
         StreamPlan::AddMessage(meta, input) => {
@@ -358,19 +372,23 @@ async fn run_stream(
         outcome = responder.respond(turn, &mut sink) => outcome,
         _ = tx.closed() => Err(RespondError::Cancelled),
     };
-    match outcome {
+    let ended = match outcome {
         Ok(()) => sink.flush_thread().await,
         Err(RespondError::Cancelled) => {
             sink.keep_partial_work();
             Err(RespondError::Cancelled)
         }
         Err(failure) => {
+            let mut sent = Ok(());
             for event in failure.to_events() {
-                sink.send(event).await?;
+                sent = sent.and(sink.send(event).await);
             }
-            sink.flush_thread().await
+            sent.and(sink.flush_thread().await)
         }
-    }
+    };
+    // The turn's items reach the disk before the stream ends (its last event).
+    sink.finish();
+    ended
 }
 
 fn stream_options() -> ThreadStreamEvent {
@@ -392,13 +410,24 @@ async fn add_user_message(
     meta: &ThreadMetadata,
     input: UserMessageInput,
 ) -> Result<ThreadItem, RespondError> {
+    let item = user_message(meta, input)?;
+    store.add_item(&meta.id, &item)?;
+    send(tx, ThreadStreamEvent::ItemDone { item: item.clone() }).await?;
+    Ok(item)
+}
+
+/// The stored form of the user's input.
+fn user_message(
+    meta: &ThreadMetadata,
+    input: UserMessageInput,
+) -> Result<ThreadItem, RespondError> {
     if !input.attachments.is_empty() {
         return Err(RespondError::failed(
             "Attachments are not supported yet.",
             false,
         ));
     }
-    let item = ThreadItem {
+    Ok(ThreadItem {
         id: new_id("msg"),
         thread_id: meta.id.clone(),
         created_at: now(),
@@ -411,10 +440,7 @@ async fn add_user_message(
                 model: input.inference_options.model,
             },
         },
-    };
-    store.add_item(&meta.id, &item)?;
-    send(tx, ThreadStreamEvent::ItemDone { item: item.clone() }).await?;
-    Ok(item)
+    })
 }
 
 /// The items added after `item_id`, newest first.

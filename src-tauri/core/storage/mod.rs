@@ -3,4 +3,5 @@
 
 pub mod atomic;
 pub mod documents;
+pub mod index_journal;
 pub mod thread_store;

@@ -85,6 +85,18 @@ fn changes_between(before: &[Task], after: &[Task]) -> Vec<TaskChange> {
     out
 }
 
+/// When a commit must be on the disk itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Flushed before the commit returns: survives a power cut. Every edit a user or
+    /// another app is told about.
+    Flushed,
+    /// Committed to the WAL unflushed: a killed process keeps it, a power cut may take
+    /// it back until the next flushed commit. Only for what sync can redo (an
+    /// acknowledged op is replayed, idempotently).
+    Deferred,
+}
+
 struct State {
     conn: Connection,
     inner: Inner,
@@ -94,6 +106,8 @@ struct State {
     /// `PRAGMA data_version` when `inner` was read; `None` after a failed write, so the
     /// next use rereads.
     seen: Option<i64>,
+    /// Whether the connection is at `synchronous = NORMAL` (the last write was deferred).
+    relaxed: bool,
 }
 
 impl State {
@@ -142,6 +156,27 @@ impl State {
     /// Runs `write` in a write transaction that starts from the latest committed state.
     /// Returns its result and the other processes' changes found on the way.
     fn write<T>(
+        &mut self,
+        durability: Durability,
+        write: impl FnOnce(&mut State) -> AppResult<T>,
+    ) -> AppResult<(T, Vec<TaskChange>)> {
+        let wanted = durability == Durability::Deferred;
+        if self.relaxed != wanted {
+            // WAL with `synchronous = NORMAL` commits to the log without flushing it.
+            let pragma = if wanted {
+                "PRAGMA synchronous = NORMAL"
+            } else {
+                "PRAGMA synchronous = FULL"
+            };
+            self.conn
+                .execute_batch(pragma)
+                .map_err(|e| sql_error("save", e))?;
+            self.relaxed = wanted;
+        }
+        self.write_transaction(write)
+    }
+
+    fn write_transaction<T>(
         &mut self,
         write: impl FnOnce(&mut State) -> AppResult<T>,
     ) -> AppResult<(T, Vec<TaskChange>)> {
@@ -224,6 +259,7 @@ impl TaskStore {
             positions: Positions::new(),
             last_position: 0,
             seen: None,
+            relaxed: false,
         };
         state.refresh()?;
         Ok(Self {
@@ -254,8 +290,17 @@ impl TaskStore {
     /// Applies `change` to a copy of the latest tasks and sync state and commits what it
     /// changed; a change is reported done only once it is durable.
     pub fn transact<T>(&self, change: impl FnOnce(&mut Inner) -> AppResult<T>) -> AppResult<T> {
+        self.transact_with(Durability::Flushed, change)
+    }
+
+    /// `transact`, for a commit that `durability` says may wait for the next flushed one.
+    pub fn transact_with<T>(
+        &self,
+        durability: Durability,
+        change: impl FnOnce(&mut Inner) -> AppResult<T>,
+    ) -> AppResult<T> {
         let mut state = self.shared.state();
-        let (result, outside) = state.write(|st| {
+        let (result, outside) = state.write(durability, |st| {
             let mut next = st.inner.clone();
             let result = change(&mut next)?;
             st.positions = rows::write_diff(&st.conn, &st.inner, &st.positions, &next)?;
@@ -275,7 +320,7 @@ impl TaskStore {
         change: impl FnOnce(&mut Vec<Task>, &mut SyncState) -> AppResult<(T, String)>,
     ) -> AppResult<T> {
         let mut state = self.shared.state();
-        let (result, outside) = state.write(|st| {
+        let (result, outside) = state.write(Durability::Flushed, |st| {
             let outbox_before = st.inner.sync.outbox.clone();
             let meta_before = SyncState {
                 target: st.inner.sync.target.clone(),
@@ -317,6 +362,11 @@ impl TaskStore {
             inner.sync.connect(target, ids.into_iter());
             Ok(())
         })
+    }
+
+    /// Reads the latest tasks and sync state without copying them.
+    pub fn read<T>(&self, read: impl FnOnce(&Inner) -> T) -> T {
+        self.shared.read(read)
     }
 
     /// A consistent copy of the latest tasks and their sync state.
