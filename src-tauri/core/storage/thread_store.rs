@@ -496,6 +496,9 @@ impl ThreadStore for FileThreadStore {
         // File first: a crash before the journal line leaves an index entry that the
         // next start's reconcile drops.
         self.docs.remove(thread_id)?;
+        // The removal is on disk before the journal says so: a thread file that came back
+        // after a power cut would be added again by the next start's reconcile.
+        crate::storage::atomic::sync_dir(self.docs.root());
         index.remove(thread_id);
         self.record(
             &mut index,
