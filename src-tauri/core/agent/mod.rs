@@ -39,6 +39,7 @@ pub type ConfigSource = Arc<dyn Fn() -> AppResult<ModelConfig> + Send + Sync>;
 
 pub struct Agent {
     client: ModelClient,
+    /// Tool calls commit unflushed; each step's calls are flushed together (`run_calls`).
     tasks: Arc<TaskStore>,
     config: ConfigSource,
 }
@@ -54,7 +55,7 @@ impl Agent {
     pub fn new(client: ModelClient, tasks: Arc<TaskStore>, config: ConfigSource) -> Self {
         Self {
             client,
-            tasks,
+            tasks: Arc::new(tasks.deferred()),
             config,
         }
     }
@@ -236,6 +237,11 @@ impl Responder for Agent {
                 input.push(function_call(&call.call_id, &call.name, &call.arguments));
                 input.push(function_call_output(&call.call_id, &output));
             }
+            // One flush for the step's task changes, before the model is told they happened.
+            let tasks = self.tasks.clone();
+            tokio::task::spawn_blocking(move || tasks.flush())
+                .await
+                .map_err(|e| RespondError::failed(format!("a tool crashed: {e}"), true))??;
             if call_number == MAX_MODEL_CALLS {
                 sink.emit(ThreadStreamEvent::Notice {
                     level: NoticeLevel::Info,

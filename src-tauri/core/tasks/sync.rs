@@ -283,7 +283,8 @@ pub async fn sync_once(store: &TaskStore, client: &BackendClient) -> SyncOutcome
                 let seq = queued.seq;
                 // Deferred: an ack lost to a power cut is redone by the next replay, and
                 // the pull's commit below flushes it anyway.
-                let acked = store.transact_with(Durability::Deferred, |inner| {
+                let local_id = queued.op.local_id();
+                let acked = store.transact_task(local_id, Durability::Deferred, |inner| {
                     inner.sync.outbox.retain(|q| q.seq != seq);
                     ack.apply(inner, queued.op.local_id(), sent.as_ref());
                     Ok(())
@@ -396,12 +397,13 @@ impl Ack {
 /// so a kill -9 must not lose its record but a power cut may.
 fn write_ahead(
     store: &TaskStore,
-    seq: u64,
+    queued: &QueuedOp,
     sending: &ServerFields,
     durability: Durability,
 ) -> Result<(), Failure> {
+    let seq = queued.seq;
     store
-        .transact_with(durability, |inner| {
+        .transact_task(queued.op.local_id(), durability, |inner| {
             if let Some(queued) = inner.sync.outbox.iter_mut().find(|q| q.seq == seq) {
                 queued.attempt = Some(sending.clone());
             }
@@ -413,10 +415,10 @@ fn write_ahead(
 async fn create_with_write_ahead(
     store: &TaskStore,
     client: &BackendClient,
-    seq: u64,
+    queued: &QueuedOp,
     wanted: &ServerFields,
 ) -> Result<ServerTask, Failure> {
-    write_ahead(store, seq, wanted, Durability::Flushed)?;
+    write_ahead(store, queued, wanted, Durability::Flushed)?;
     client.create(wanted).await
 }
 
@@ -491,7 +493,7 @@ async fn push_one(
                 .and_then(|sent| find_twin(server, &sync.mapped, sent));
             let mut created = match twin {
                 Some(twin) => twin,
-                None => match create_with_write_ahead(store, client, queued.seq, &wanted).await {
+                None => match create_with_write_ahead(store, client, queued, &wanted).await {
                     Ok(created) => created,
                     Err(Failure::Rejected(detail)) => {
                         return Ok(Ack {
@@ -556,7 +558,7 @@ async fn push_one(
                 }
             }
             let updated = if wanted != theirs {
-                write_ahead(store, queued.seq, &wanted, Durability::Deferred)?;
+                write_ahead(store, queued, &wanted, Durability::Deferred)?;
                 match client.put(server_id, &wanted).await {
                     Ok(updated) => updated,
                     Err(Failure::NotFound) => return Ok(deleted_elsewhere()),
