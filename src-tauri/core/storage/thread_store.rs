@@ -201,7 +201,7 @@ impl FileThreadStore {
         };
         // Reconciling reads the whole folder: no other process may change it meanwhile.
         let _folder = store.docs.lock_folder()?;
-        let (mut index, mut changed) = match store.load_index() {
+        let (mut index, mut changed) = match store.load_index(0) {
             Ok(index) => (index, false),
             Err(e) if e.code == ErrorCode::StorageCorrupt => {
                 tracing::warn!("thread index unreadable, rebuilding: {}", e.message);
@@ -262,8 +262,9 @@ impl FileThreadStore {
     }
 
     /// Reads `index.json` and applies its journal. A reader that raced another process's
-    /// compaction (the index and the journal of different generations) reads again.
-    fn load_index(&self) -> AppResult<Index> {
+    /// compaction (the index and the journal of different generations) reads again, up to
+    /// `retries` times; under the folder lock no race is possible, so none are needed.
+    fn load_index(&self, retries: usize) -> AppResult<Index> {
         let mut attempt = 0;
         loop {
             let stamp = self.docs.stamp(INDEX)?;
@@ -279,7 +280,7 @@ impl FileThreadStore {
             let (entries, cursor) = self.journal.read_all()?;
             let settled = cursor.generation.is_none_or(|g| g == index.generation)
                 && self.docs.stamp(INDEX)? == stamp;
-            if !settled && attempt < RACE_RETRIES {
+            if !settled && attempt < retries {
                 attempt += 1;
                 std::thread::sleep(std::time::Duration::from_millis(2));
                 continue;
@@ -312,7 +313,7 @@ impl FileThreadStore {
                 Tail::Appended(..) | Tail::Replaced => {}
             }
         }
-        *index = self.load_index()?;
+        *index = self.load_index(RACE_RETRIES)?;
         Ok(index)
     }
 
