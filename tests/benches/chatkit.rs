@@ -138,7 +138,7 @@ fn create_cost_by_threads_stored() {
         servers.push(ChatKitServer::new(Arc::new(store), Arc::new(EchoResponder)));
         dirs.push(dir);
     }
-    let mut samples = vec![Vec::new(), Vec::new()];
+    let mut samples = [Vec::new(), Vec::new()];
     for _ in 0..100 {
         for (server, samples) in servers.iter().zip(samples.iter_mut()) {
             let started = Instant::now();
