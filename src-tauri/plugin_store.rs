@@ -13,7 +13,7 @@ use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::{Store, StoreBuilder};
 
 use crate::error::{AppError, AppResult};
-use crate::storage::atomic::{self, Recovery};
+use crate::storage::atomic::{self, Flush, Recovery};
 use crate::storage::documents::{self, Document, DocumentStore, Stamp};
 
 /// An open document and the version of its file the plugin holds.
@@ -95,9 +95,9 @@ impl<R: Runtime> DocumentStore for PluginDocuments<R> {
             .map(|store| store.entries().into_iter().collect()))
     }
 
-    fn write(&self, name: &str, doc: &Document) -> AppResult<()> {
+    fn write_with(&self, name: &str, doc: &Document, flush: Flush) -> AppResult<()> {
         let path = documents::document_path(&self.root, name)?;
-        atomic::write_json(&path, doc)?;
+        atomic::write_json_with(&path, doc, flush)?;
         let cached = self.open.lock().unwrap().get(name).map(|(s, _)| s.clone());
         let Some(store) = cached else {
             // Not open yet: loading it now reads exactly what was just written.

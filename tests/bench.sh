@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup
-cargo bench --features test-support --bench chatkit --bench tasks
+cargo bench -p todo-assistant-core --features test-support --bench chatkit --bench tasks
 # The bench profile: optimized like a release, without its slow whole-program LTO. `serve`
 # runs from the headless binary, which is what a server or script uses.
 cargo build --profile bench -p todo-assistant-cli --features test-support

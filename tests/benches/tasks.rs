@@ -15,11 +15,11 @@ use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 
-use todo_assistant::broker::secret::SecretString;
-use todo_assistant::tasks::model::StatusFilter;
-use todo_assistant::tasks::store::TaskStore;
-use todo_assistant::tasks::sync::{sync_once, BackendClient, SyncPhase};
-use todo_assistant::tasks::sync_state::SyncTarget;
+use todo_assistant_core::broker::secret::SecretString;
+use todo_assistant_core::tasks::model::StatusFilter;
+use todo_assistant_core::tasks::store::TaskStore;
+use todo_assistant_core::tasks::sync::{sync_once, BackendClient, SyncPhase};
+use todo_assistant_core::tasks::sync_state::SyncTarget;
 
 type Tasks = Arc<Mutex<(u64, BTreeMap<u64, Value>)>>;
 
@@ -190,9 +190,9 @@ fn main() {
     });
 }
 
-fn store_task_template() -> todo_assistant::tasks::model::Task {
-    let now = todo_assistant::chatkit::types::now();
-    todo_assistant::tasks::model::Task {
+fn store_task_template() -> todo_assistant_core::tasks::model::Task {
+    let now = todo_assistant_core::chatkit::types::now();
+    todo_assistant_core::tasks::model::Task {
         id: String::new(),
         title: String::new(),
         description: Some("A description of moderate length for the benchmark".into()),

@@ -32,7 +32,7 @@ use crate::chatkit::types::{
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::tasks::store::TaskStore;
-use crate::tasks::tools::{run_tool, tool_definitions};
+use crate::tasks::tools::{run_tool, tool_definitions, ToolRun};
 
 /// Model calls in one turn, at most: tool rounds plus the final answer.
 pub const MAX_MODEL_CALLS: usize = 8;
@@ -51,6 +51,7 @@ pub type ConfigSource = Arc<dyn Fn() -> AppResult<ModelConfig> + Send + Sync>;
 
 pub struct Agent {
     client: ModelClient,
+    /// Tool calls commit unflushed; each step's calls are flushed together (`run_calls`).
     tasks: Arc<TaskStore>,
     config: ConfigSource,
     /// Base URLs found to have no Responses API (automatic style): asked over Chat
@@ -62,7 +63,7 @@ impl Agent {
     pub fn new(client: ModelClient, tasks: Arc<TaskStore>, config: ConfigSource) -> Self {
         Self {
             client,
-            tasks,
+            tasks: Arc::new(tasks.deferred()),
             config,
             learned: std::sync::Mutex::new(HashMap::new()),
         }
@@ -269,35 +270,60 @@ impl Agent {
             ));
         };
         let tasks = self.tasks.clone();
-        tokio::task::spawn_blocking(move || task_actions::apply(&tasks, &action, &widget))
-            .await
-            .map_err(|e| AppError::internal(format!("a task action crashed: {e}")))?
+        // The store commits unflushed (see `tasks`): flush before the widget says it is done.
+        tokio::task::spawn_blocking(move || {
+            let outcome = task_actions::apply(&tasks, &action, &widget)?;
+            tasks.flush()?;
+            Ok(outcome)
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("a task action crashed: {e}")))?
     }
 
-    /// Runs one tool call and shows it in the thread; returns its output for the model.
-    async fn run_call(
+    /// Runs a step's tool calls in order, on one blocking thread, and flushes their task
+    /// changes once; then shows each run in the thread. Returns each call's output for the
+    /// model, which is told only after the changes are on disk.
+    async fn run_calls(
         &self,
-        call: &FunctionCall,
+        calls: &[FunctionCall],
         sink: &mut EventSink,
-    ) -> Result<String, RespondError> {
+    ) -> Result<Vec<String>, RespondError> {
         let tasks = self.tasks.clone();
-        let (name, arguments) = (call.name.clone(), call.arguments.clone());
-        let run = tokio::task::spawn_blocking(move || run_tool(&tasks, &name, &arguments))
-            .await
-            .map_err(|e| RespondError::failed(format!("a tool crashed: {e}"), true))?;
-        let record = sink.item(
-            "ctx",
-            ItemKind::HiddenContext {
-                content: tool_run_record(&call.call_id, &call.name, &call.arguments, &run.output),
-            },
-        );
-        sink.emit(ThreadStreamEvent::ItemDone { item: record })
-            .await?;
-        if let Some(shown) = display_item(sink, &run.effect) {
-            sink.emit(ThreadStreamEvent::ItemDone { item: shown })
+        let batch: Vec<(String, String)> = calls
+            .iter()
+            .map(|call| (call.name.clone(), call.arguments.clone()))
+            .collect();
+        let runs = tokio::task::spawn_blocking(move || {
+            let runs: Vec<ToolRun> = batch
+                .iter()
+                .map(|(name, arguments)| run_tool(&tasks, name, arguments))
+                .collect();
+            tasks.flush().map(|()| runs)
+        })
+        .await
+        .map_err(|e| RespondError::failed(format!("a tool crashed: {e}"), true))??;
+        let mut outputs = Vec::with_capacity(runs.len());
+        for (call, run) in calls.iter().zip(runs) {
+            let record = sink.item(
+                "ctx",
+                ItemKind::HiddenContext {
+                    content: tool_run_record(
+                        &call.call_id,
+                        &call.name,
+                        &call.arguments,
+                        &run.output,
+                    ),
+                },
+            );
+            sink.emit(ThreadStreamEvent::ItemDone { item: record })
                 .await?;
+            if let Some(shown) = display_item(sink, &run.effect) {
+                sink.emit(ThreadStreamEvent::ItemDone { item: shown })
+                    .await?;
+            }
+            outputs.push(run.output);
         }
-        Ok(run.output)
+        Ok(outputs)
     }
 }
 
@@ -360,8 +386,8 @@ impl Responder for Agent {
             }
             // What the model said before calling tools is part of what it sees next.
             input.extend(said);
-            for call in &calls {
-                let output = self.run_call(call, sink).await?;
+            let outputs = self.run_calls(&calls, sink).await?;
+            for (call, output) in calls.iter().zip(outputs) {
                 input.push(function_call(&call.call_id, &call.name, &call.arguments));
                 input.push(function_call_output(&call.call_id, &output));
             }

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 use crate::chatkit::attachments::Attachments;
-use crate::chatkit::store::{new_id, ThreadStore};
+use crate::chatkit::store::{new_id, ItemEdit, ThreadStore};
 use crate::chatkit::types::{
     now, Action, AssistantMessageContent, ItemKind, Page, Thread, ThreadItem, ThreadItemUpdate,
     ThreadMetadata, ThreadStreamEvent, CUSTOM_ERROR, STREAM_ERROR,
@@ -139,6 +139,11 @@ pub trait Responder: Send + Sync {
 }
 
 /// Where a response's events go: to the store when they change it, then to the client.
+///
+/// The answer's items are stored before they are sent, each write whole and renamed into
+/// place (a killed process loses none), but flushed to the disk once, when the turn ends
+/// (`finish`): one flush a turn instead of one per item. A hidden item (a tool run's
+/// record) is never sent, so it waits and is written with the next item.
 pub struct EventSink {
     pub(crate) store: Arc<dyn ThreadStore>,
     pub(crate) tx: mpsc::Sender<ThreadStreamEvent>,
@@ -146,6 +151,10 @@ pub struct EventSink {
     last_saved: ThreadMetadata,
     pending: HashMap<String, ThreadItem>,
     attachments: Option<Arc<Attachments>>,
+    /// Edits not written yet: hidden items waiting for the next write.
+    held: Vec<ItemEdit>,
+    /// Whether anything was written unflushed this turn.
+    unflushed: bool,
 }
 
 impl EventSink {
@@ -161,6 +170,8 @@ impl EventSink {
             thread,
             pending: HashMap::new(),
             attachments: None,
+            held: Vec::new(),
+            unflushed: false,
         }
     }
 
@@ -213,16 +224,20 @@ impl EventSink {
                 self.pending.insert(item.id.clone(), item.clone());
             }
             ThreadStreamEvent::ItemDone { item } => {
-                self.store.add_item(&thread_id, item)?;
                 self.pending.remove(&item.id);
                 forward = !item.is_hidden();
+                if forward {
+                    self.stage(&thread_id, ItemEdit::Add(item.clone()))?;
+                } else {
+                    self.held.push(ItemEdit::Add(item.clone()));
+                }
             }
             ThreadStreamEvent::ItemRemoved { item_id } => {
-                self.store.delete_item(&thread_id, item_id)?;
+                self.stage(&thread_id, ItemEdit::Delete(item_id.clone()))?;
                 self.pending.remove(item_id);
             }
             ThreadStreamEvent::ItemReplaced { item } => {
-                self.store.save_item(&thread_id, item)?;
+                self.stage(&thread_id, ItemEdit::Save(item.clone()))?;
                 self.pending.remove(&item.id);
             }
             ThreadStreamEvent::ItemUpdated { item_id, update } => {
@@ -258,6 +273,39 @@ impl EventSink {
         })
         .await?;
         Ok(updated)
+    }
+
+    /// Writes `edit` with the held ones, before its event is sent.
+    fn stage(&mut self, thread_id: &str, edit: ItemEdit) -> Result<(), AppError> {
+        self.held.push(edit);
+        let written = self.store.stage_items(thread_id, &self.held);
+        if written.is_ok() {
+            self.held.clear();
+            self.unflushed = true;
+        } else {
+            // Not written: the client is not told about it either.
+            self.held.pop();
+        }
+        written
+    }
+
+    /// Ends the turn: writes what is held and flushes the turn's writes to the disk.
+    pub(crate) fn finish(&mut self) {
+        let thread_id = self.thread.id.clone();
+        if !self.held.is_empty() {
+            match self.store.stage_items(&thread_id, &self.held) {
+                Ok(()) => {
+                    self.held.clear();
+                    self.unflushed = true;
+                }
+                Err(e) => tracing::error!("could not store the turn's last items: {}", e.message),
+            }
+        }
+        if std::mem::take(&mut self.unflushed) {
+            if let Err(e) = self.store.flush_items(&thread_id) {
+                tracing::error!("could not flush the turn's items: {}", e.message);
+            }
+        }
     }
 
     /// Sends an event that changes nothing stored (stream options, notices).
@@ -310,9 +358,7 @@ impl EventSink {
         for (_, item) in self.pending.drain() {
             if let ItemKind::AssistantMessage { content } = &item.kind {
                 if content.iter().any(|part| !part.text.trim().is_empty()) {
-                    if let Err(e) = self.store.add_item(&thread_id, &item) {
-                        tracing::error!("could not keep partial answer: {}", e.message);
-                    }
+                    self.held.push(ItemEdit::Add(item));
                 }
             }
         }
@@ -325,9 +371,8 @@ impl EventSink {
                     .into(),
             },
         };
-        if let Err(e) = self.store.add_item(&thread_id, &note) {
-            tracing::error!("could not record the cancel: {}", e.message);
-        }
+        self.held.push(ItemEdit::Add(note));
+        self.finish();
         if self.thread != self.last_saved {
             if let Err(e) = self.store.save_thread(&self.merged_thread()) {
                 tracing::error!("could not save the thread after cancel: {}", e.message);

@@ -397,7 +397,10 @@ async fn run_stream(
                 metadata: Default::default(),
             };
             remember_model(&mut meta, &input);
-            store.save_thread(&meta)?;
+            // The thread and its first message in one write, durable before either is
+            // announced.
+            let message = user_message(attachments.as_deref(), &meta, input, sent)?;
+            store.create_thread(&meta, std::slice::from_ref(&message))?;
             send(
                 &tx,
                 ThreadStreamEvent::ThreadCreated {
@@ -405,8 +408,7 @@ async fn run_stream(
                 },
             )
             .await?;
-            let message =
-                add_user_message(&store, attachments.as_deref(), &tx, &meta, input, sent).await?;
+            announce_user_message(attachments.as_deref(), &tx, &message).await?;
             (meta, Turn::UserMessage(message), None)
         }
         StreamPlan::AddMessage(mut meta, input, sent) => {
@@ -485,19 +487,23 @@ async fn run_stream(
         outcome = responder.respond(turn, &mut sink) => outcome,
         _ = tx.closed() => Err(RespondError::Cancelled),
     };
-    match outcome {
+    let ended = match outcome {
         Ok(()) => sink.flush_thread().await,
         Err(RespondError::Cancelled) => {
             sink.keep_partial_work();
             Err(RespondError::Cancelled)
         }
         Err(failure) => {
+            let mut sent = Ok(());
             for event in failure.to_events() {
-                sink.send(event).await?;
+                sent = sent.and(sink.send(event).await);
             }
-            sink.flush_thread().await
+            sent.and(sink.flush_thread().await)
         }
-    }
+    };
+    // The turn's items reach the disk before the stream ends (its last event).
+    sink.finish();
+    ended
 }
 
 fn stream_options() -> ThreadStreamEvent {
@@ -519,12 +525,25 @@ async fn add_user_message(
     tx: &mpsc::Sender<ThreadStreamEvent>,
     meta: &ThreadMetadata,
     input: UserMessageInput,
+    sent: Vec<Attachment>,
+) -> Result<ThreadItem, RespondError> {
+    let item = user_message(attachments, meta, input, sent)?;
+    store.add_item(&meta.id, &item)?;
+    announce_user_message(attachments, tx, &item).await?;
+    Ok(item)
+}
+
+/// The stored form of the user's input; its attachments are claimed for the thread.
+fn user_message(
+    attachments: Option<&Attachments>,
+    meta: &ThreadMetadata,
+    input: UserMessageInput,
     mut sent: Vec<Attachment>,
 ) -> Result<ThreadItem, RespondError> {
     if let Some(attachments) = attachments {
         attachments.claim(&mut sent, &meta.id)?;
     }
-    let item = ThreadItem {
+    Ok(ThreadItem {
         id: new_id("msg"),
         thread_id: meta.id.clone(),
         created_at: now(),
@@ -537,14 +556,20 @@ async fn add_user_message(
                 model: input.inference_options.model,
             },
         },
-    };
-    store.add_item(&meta.id, &item)?;
+    })
+}
+
+/// Tells the client about a stored user message, with its image previews filled in.
+async fn announce_user_message(
+    attachments: Option<&Attachments>,
+    tx: &mpsc::Sender<ThreadStreamEvent>,
+    item: &ThreadItem,
+) -> Result<(), RespondError> {
     let shown = match attachments {
         Some(attachments) => attachments.answered_item(item.clone()),
         None => item.clone(),
     };
-    send(tx, ThreadStreamEvent::ItemDone { item: shown }).await?;
-    Ok(item)
+    send(tx, ThreadStreamEvent::ItemDone { item: shown }).await
 }
 
 /// Deletes `items` from the thread, with any feedback they had.

@@ -15,6 +15,8 @@ pub trait ThreadStore: Send + Sync {
     fn load_thread(&self, thread_id: &str) -> AppResult<ThreadMetadata>;
     /// Creates the thread or updates its metadata.
     fn save_thread(&self, thread: &ThreadMetadata) -> AppResult<()>;
+    /// Creates a thread with its first items in one write, durable when this returns.
+    fn create_thread(&self, thread: &ThreadMetadata, items: &[ThreadItem]) -> AppResult<()>;
     /// Threads in creation order (ties broken by a sequence number), keyset-paged by id.
     fn load_threads(
         &self,
@@ -37,8 +39,23 @@ pub trait ThreadStore: Send + Sync {
     /// Replaces the item with the same id, or appends it.
     fn save_item(&self, thread_id: &str, item: &ThreadItem) -> AppResult<()>;
     fn delete_item(&self, thread_id: &str, item_id: &str) -> AppResult<()>;
+    /// Applies `edits` in one write that a killed process never loses but a power cut may,
+    /// until `flush_items`: for the items of an answer still streaming.
+    fn stage_items(&self, thread_id: &str, edits: &[ItemEdit]) -> AppResult<()>;
+    /// Makes the staged edits of `thread_id` durable.
+    fn flush_items(&self, thread_id: &str) -> AppResult<()>;
     /// Files repaired since the last call, for a notice to the user.
     fn take_recoveries(&self) -> Vec<Recovery>;
+}
+
+/// One change to a thread's items.
+#[derive(Debug, Clone)]
+pub enum ItemEdit {
+    Add(ThreadItem),
+    /// Replaces the item with the same id, or appends it.
+    Save(ThreadItem),
+    /// Removes the item with this id (`not_found` if there is none).
+    Delete(String),
 }
 
 /// A new id such as `thr_3f9a0c1d2b4e5f60`: a prefix saying what it names, then 64 random bits.

@@ -47,6 +47,34 @@ pub fn backup_path(path: &Path) -> PathBuf {
 
 /// Writes `bytes` to `path` so a crash at any instant leaves a whole, parseable file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    write_with(path, bytes, Flush::Now)
+}
+
+/// When a write must reach the disk itself, not only the operating system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// Flushed (file and folder) before the write returns: survives a power cut.
+    Now,
+    /// Renamed into place unflushed: a killed process loses nothing (the kernel holds
+    /// the data), a power cut before a later `sync_file` may bring back the `.bak`.
+    Later,
+}
+
+/// Flushes a file written with `Flush::Later`, and its folder (the rename).
+pub fn sync_file(path: &Path) -> AppResult<()> {
+    match File::open(path) {
+        Ok(file) => file
+            .sync_all()
+            .map_err(|e| AppError::storage("flush", path, e))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(AppError::storage("open", path, e)),
+    }
+    sync_dir(path.parent().unwrap_or(Path::new(".")));
+    Ok(())
+}
+
+/// `write_atomic`, flushed now or left for a later `sync_file`.
+pub fn write_with(path: &Path, bytes: &[u8], flush: Flush) -> AppResult<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| AppError::storage("create folder", dir, e))?;
 
@@ -59,7 +87,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
             .open(&temp)
             .map_err(|e| AppError::storage("create", &temp, e))?;
         file.write_all(bytes)
-            .and_then(|()| file.sync_all())
+            .and_then(|()| match flush {
+                Flush::Now => file.sync_all(),
+                Flush::Later => Ok(()),
+            })
             .map_err(|e| AppError::storage("write", &temp, e))?;
         drop(file);
 
@@ -77,7 +108,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
             }
         }
         fs::rename(&temp, path).map_err(|e| AppError::storage("replace", path, e))?;
-        sync_dir(dir);
+        if flush == Flush::Now {
+            sync_dir(dir);
+        }
         Ok(())
     })();
     if result.is_err() {
@@ -87,7 +120,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
 }
 
 #[cfg(unix)]
-fn sync_dir(dir: &Path) {
+pub fn sync_dir(dir: &Path) {
     // Makes the rename itself durable; failing here only weakens durability, not integrity.
     if let Ok(handle) = File::open(dir) {
         let _ = handle.sync_all();
@@ -95,13 +128,36 @@ fn sync_dir(dir: &Path) {
 }
 
 #[cfg(not(unix))]
-fn sync_dir(_dir: &Path) {}
+pub fn sync_dir(_dir: &Path) {}
 
 /// Serializes `value` as compact JSON and writes it crash-safely.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> AppResult<()> {
+    write_json_with(path, value, Flush::Now)
+}
+
+pub fn write_json_with<T: Serialize>(path: &Path, value: &T, flush: Flush) -> AppResult<()> {
     let bytes = serde_json::to_vec(value)
         .map_err(|e| AppError::internal(format!("could not serialize {}: {e}", path.display())))?;
-    write_atomic(path, &bytes)
+    write_with(path, &bytes, flush)
+}
+
+/// Replaces `path` with `bytes` whole and flushed, keeping no `.bak` (for files whose
+/// content can be rebuilt, like the thread index's journal).
+pub fn replace_file(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    let temp = sibling(path, &format!(".tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = File::create(&temp).map_err(|e| AppError::storage("create", &temp, e))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| AppError::storage("write", &temp, e))?;
+        fs::rename(&temp, path).map_err(|e| AppError::storage("replace", path, e))?;
+        sync_dir(path.parent().unwrap_or(Path::new(".")));
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
 }
 
 /// Makes `path` safe to load: if it exists and `parses` rejects it, moves it aside and puts

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use serde_json::{Map, Value};
 
 use crate::error::{AppError, AppResult};
-use crate::storage::atomic::{self, Recovery};
+use crate::storage::atomic::{self, Flush, Recovery};
 
 pub type Document = Map<String, Value>;
 
@@ -20,7 +20,16 @@ pub trait DocumentStore: Send + Sync {
     /// is moved aside (reported through `take_recoveries`) and its last good copy read
     /// instead, if any.
     fn read(&self, name: &str) -> AppResult<Option<Document>>;
-    fn write(&self, name: &str, doc: &Document) -> AppResult<()>;
+    /// Writes `name` whole (crash-safe either way); `flush` says whether it must also
+    /// survive a power cut before this returns, or may wait for `sync`.
+    fn write_with(&self, name: &str, doc: &Document, flush: Flush) -> AppResult<()>;
+    fn write(&self, name: &str, doc: &Document) -> AppResult<()> {
+        self.write_with(name, doc, Flush::Now)
+    }
+    /// Flushes what `write_with(.., Flush::Later)` left for later.
+    fn sync(&self, name: &str) -> AppResult<()> {
+        atomic::sync_file(&document_path(self.root(), name)?)
+    }
     fn remove(&self, name: &str) -> AppResult<()>;
     /// Every stored document's name.
     fn names(&self) -> AppResult<Vec<String>>;
@@ -175,8 +184,8 @@ impl DocumentStore for FileDocuments {
         read_checked(&document_path(&self.root, name)?, &self.recoveries)
     }
 
-    fn write(&self, name: &str, doc: &Document) -> AppResult<()> {
-        atomic::write_json(&document_path(&self.root, name)?, doc)
+    fn write_with(&self, name: &str, doc: &Document, flush: Flush) -> AppResult<()> {
+        atomic::write_json_with(&document_path(&self.root, name)?, doc, flush)
     }
 
     fn remove(&self, name: &str) -> AppResult<()> {

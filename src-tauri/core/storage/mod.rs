@@ -5,4 +5,5 @@
 pub mod atomic;
 pub mod attachment_files;
 pub mod documents;
+pub mod index_journal;
 pub mod thread_store;

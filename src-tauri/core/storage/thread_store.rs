@@ -5,7 +5,9 @@
 //! change loses nothing.
 //!
 //! Write order keeps that true: a new thread's file is written before the index names it;
-//! a deleted thread's file is removed before the index forgets it.
+//! a deleted thread's file is removed before the index forgets it. Index changes are
+//! lines appended to a journal (`index_journal`), so they cost the same with ten threads
+//! or ten thousand.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,18 +15,28 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::chatkit::store::{page_after, ThreadStore};
+use crate::chatkit::store::{page_after, ItemEdit, ThreadStore};
 use crate::chatkit::types::{Order, Page, ThreadItem, ThreadMetadata};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::atomic::Recovery;
+use crate::storage::atomic::{Flush, Recovery};
 use crate::storage::documents::{Document, DocumentStore, Stamp};
+use crate::storage::index_journal::{Cursor, Entry, Journal, Tail};
 
 pub const THREAD_SCHEMA_VERSION: u64 = 1;
 const INDEX: &str = "index";
+/// The journal is folded into the index once it has this many entries, or half as many
+/// as there are threads, whichever is more: each thread change then costs O(1) amortized.
+const COMPACT_AFTER: usize = 1000;
+/// How often a reader that raced a compaction rereads before it settles.
+const RACE_RETRIES: usize = 20;
 
 #[derive(Serialize, Deserialize)]
 struct IndexDoc {
     schema_version: u64,
+    /// The generation the journal that continues this index names (see `index_journal`);
+    /// absent in indexes written before the journal existed.
+    #[serde(default)]
+    generation: u64,
     next_seq: u64,
     threads: Vec<IndexEntry>,
 }
@@ -49,6 +61,12 @@ struct Index {
     /// The version of `index.json` this copy was read from or written as; another
     /// process's write changes it, and the copy is then reread.
     stamp: Option<Stamp>,
+    /// `index.json`'s generation.
+    generation: u64,
+    /// How far the journal has been applied.
+    journal: Cursor,
+    /// Set when a write failed half-way: the copy may not match the disk.
+    stale: bool,
     next_seq: u64,
     by_seq: BTreeMap<u64, ThreadMetadata>,
     seq_of: HashMap<String, u64>,
@@ -57,13 +75,42 @@ struct Index {
 impl Index {
     fn insert(&mut self, seq: u64, thread: ThreadMetadata) {
         self.next_seq = self.next_seq.max(seq + 1);
-        self.seq_of.insert(thread.id.clone(), seq);
+        if let Some(old) = self.seq_of.insert(thread.id.clone(), seq) {
+            if old != seq {
+                self.by_seq.remove(&old);
+            }
+        }
         self.by_seq.insert(seq, thread);
+    }
+
+    fn remove(&mut self, thread_id: &str) {
+        if let Some(seq) = self.seq_of.remove(thread_id) {
+            self.by_seq.remove(&seq);
+        }
+    }
+
+    fn apply(&mut self, entries: Vec<Entry>) {
+        for entry in entries {
+            match entry {
+                Entry::Put { seq, thread } => self.insert(seq, thread),
+                Entry::Deleted { deleted } => self.remove(&deleted),
+                Entry::Header { .. } => {}
+            }
+        }
+    }
+
+    fn compaction_due(&self, compact_after: usize) -> bool {
+        self.journal.entries >= compact_after.max(self.by_seq.len() / 2)
+            || self
+                .journal
+                .generation
+                .is_some_and(|g| g != self.generation)
     }
 
     fn to_doc(&self) -> IndexDoc {
         IndexDoc {
             schema_version: THREAD_SCHEMA_VERSION,
+            generation: self.generation,
             next_seq: self.next_seq,
             threads: self
                 .by_seq
@@ -79,7 +126,9 @@ impl Index {
 
 pub struct FileThreadStore {
     docs: Arc<dyn DocumentStore>,
+    journal: Journal,
     index: Mutex<Index>,
+    compact_after: usize,
 }
 
 fn not_found(what: &str, id: &str) -> AppError {
@@ -115,30 +164,59 @@ fn encode<T: Serialize>(value: &T) -> AppResult<Document> {
     }
 }
 
+fn apply_edit(items: &mut Vec<ThreadItem>, edit: &ItemEdit) -> AppResult<()> {
+    match edit {
+        ItemEdit::Add(item) => items.push(item.clone()),
+        ItemEdit::Save(item) => match items.iter_mut().find(|existing| existing.id == item.id) {
+            Some(existing) => *existing = item.clone(),
+            None => items.push(item.clone()),
+        },
+        ItemEdit::Delete(item_id) => {
+            let before = items.len();
+            items.retain(|item| &item.id != item_id);
+            if items.len() == before {
+                return Err(not_found("item", item_id));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl FileThreadStore {
     /// Opens the store, rebuilding or reconciling the index with the thread files.
     pub fn open(docs: Arc<dyn DocumentStore>) -> AppResult<Self> {
-        let stored = match docs.read(INDEX)? {
-            Some(doc) => match decode::<IndexDoc>(INDEX, doc) {
-                Ok(index) => Some(index),
-                Err(e) if e.code == ErrorCode::StorageCorrupt => {
-                    tracing::warn!("thread index unreadable, rebuilding: {}", e.message);
-                    None
-                }
-                Err(e) => return Err(e),
-            },
-            None => None,
-        };
-        let mut index = Index::default();
-        let mut changed = stored.is_none();
-        if let Some(stored) = stored {
-            index.next_seq = stored.next_seq;
-            for entry in stored.threads {
-                index.insert(entry.seq, entry.thread);
-            }
-        }
+        Self::open_compacting_after(docs, COMPACT_AFTER)
+    }
 
-        let on_disk: HashSet<String> = docs
+    /// `open`, folding the journal after `compact_after` entries (tests use a few).
+    fn open_compacting_after(
+        docs: Arc<dyn DocumentStore>,
+        compact_after: usize,
+    ) -> AppResult<Self> {
+        let store = Self {
+            journal: Journal::new(docs.root()),
+            docs,
+            index: Mutex::new(Index::default()),
+            compact_after,
+        };
+        // Reconciling reads the whole folder: no other process may change it meanwhile.
+        let _folder = store.docs.lock_folder()?;
+        let (mut index, mut changed) = match store.load_index(0) {
+            Ok(index) => (index, false),
+            Err(e) if e.code == ErrorCode::StorageCorrupt => {
+                tracing::warn!("thread index unreadable, rebuilding: {}", e.message);
+                let index = Index {
+                    journal: store.journal.read_all()?.1,
+                    ..Index::default()
+                };
+                (index, true)
+            }
+            Err(e) => return Err(e),
+        };
+        changed |= index.stamp.is_none();
+
+        let on_disk: HashSet<String> = store
+            .docs
             .names()?
             .into_iter()
             .filter(|name| name != INDEX)
@@ -150,16 +228,18 @@ impl FileThreadStore {
             .cloned()
             .collect();
         for id in vanished {
-            if let Some(seq) = index.seq_of.remove(&id) {
-                index.by_seq.remove(&seq);
-            }
+            index.remove(&id);
             changed = true;
         }
         for name in on_disk {
             if index.seq_of.contains_key(&name) {
                 continue;
             }
-            match docs.read(&name)?.map(|doc| decode::<ThreadDoc>(&name, doc)) {
+            match store
+                .docs
+                .read(&name)?
+                .map(|doc| decode::<ThreadDoc>(&name, doc))
+            {
                 Some(Ok(thread)) => {
                     let seq = if index.by_seq.contains_key(&thread.seq) {
                         index.next_seq
@@ -173,42 +253,94 @@ impl FileThreadStore {
                 None => {}
             }
         }
-        if changed {
-            let _folder = docs.lock_folder()?;
-            docs.write(INDEX, &encode(&index.to_doc())?)?;
+        if changed || index.compaction_due(store.compact_after) {
+            store.compact(&mut index)?;
         }
-        index.stamp = docs.stamp(INDEX)?;
-        Ok(Self {
-            docs,
-            index: Mutex::new(index),
-        })
+        *store.index.lock().unwrap() = index;
+        drop(_folder);
+        Ok(store)
     }
 
-    /// The index as it is on disk now: reread when another process replaced it since.
-    fn fresh(&self) -> AppResult<MutexGuard<'_, Index>> {
-        let mut index = self.index.lock().unwrap();
-        let on_disk = self.docs.stamp(INDEX)?;
-        if on_disk != index.stamp {
-            let mut reread = Index::default();
+    /// Reads `index.json` and applies its journal. A reader that raced another process's
+    /// compaction (the index and the journal of different generations) reads again, up to
+    /// `retries` times; under the folder lock no race is possible, so none are needed.
+    fn load_index(&self, retries: usize) -> AppResult<Index> {
+        let mut attempt = 0;
+        loop {
+            let stamp = self.docs.stamp(INDEX)?;
+            let mut index = Index::default();
             if let Some(doc) = self.docs.read(INDEX)? {
                 let stored = decode::<IndexDoc>(INDEX, doc)?;
-                reread.next_seq = stored.next_seq;
+                index.generation = stored.generation;
+                index.next_seq = stored.next_seq;
                 for entry in stored.threads {
-                    reread.insert(entry.seq, entry.thread);
+                    index.insert(entry.seq, entry.thread);
                 }
             }
-            reread.stamp = self.docs.stamp(INDEX)?;
-            *index = reread;
+            let (entries, cursor) = self.journal.read_all()?;
+            let settled = cursor.generation.is_none_or(|g| g == index.generation)
+                && self.docs.stamp(INDEX)? == stamp;
+            if !settled && attempt < retries {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                continue;
+            }
+            // Still different: a crash interrupted a compaction. An older journal is in
+            // the index already; a newer one (the index came back from its `.bak`) adds
+            // what it has, and the next start's reconcile the rest. The next write
+            // compacts either way.
+            if cursor.generation.is_none_or(|g| g >= index.generation) {
+                index.apply(entries);
+            }
+            index.stamp = stamp;
+            index.journal = cursor;
+            return Ok(index);
         }
+    }
+
+    /// The index as it is on disk now: only the journal's new lines are read, unless
+    /// another process compacted it.
+    fn fresh(&self) -> AppResult<MutexGuard<'_, Index>> {
+        let mut index = self.index.lock().unwrap();
+        if !index.stale && self.docs.stamp(INDEX)? == index.stamp {
+            match self.journal.read_new(&index.journal)? {
+                Tail::Same => return Ok(index),
+                Tail::Appended(entries, cursor) if cursor.generation == Some(index.generation) => {
+                    index.apply(entries);
+                    index.journal = cursor;
+                    return Ok(index);
+                }
+                Tail::Appended(..) | Tail::Replaced => {}
+            }
+        }
+        *index = self.load_index(RACE_RETRIES)?;
         Ok(index)
     }
 
-    /// Writes the index and remembers the version written, so this process does not
-    /// reread its own write. Callers hold `lock_folder`.
-    fn write_index(&self, index: &mut Index) -> AppResult<()> {
+    /// Folds the journal into a new `index.json` and starts an empty journal. Callers
+    /// hold `lock_folder`.
+    fn compact(&self, index: &mut Index) -> AppResult<()> {
+        index.generation = index.generation.max(index.journal.generation.unwrap_or(0)) + 1;
         self.docs.write(INDEX, &encode(&index.to_doc())?)?;
         index.stamp = self.docs.stamp(INDEX)?;
+        index.journal = self.journal.restart(index.generation)?;
         Ok(())
+    }
+
+    /// Records a change the in-memory index already has: one journal line, or a
+    /// compaction when one is due. Callers hold `lock_folder`.
+    fn record(&self, index: &mut Index, entry: Entry, flush: bool) -> AppResult<()> {
+        let written = if index.compaction_due(self.compact_after) {
+            self.compact(index)
+        } else {
+            let generation = index.generation;
+            self.journal
+                .append(&mut index.journal, generation, &entry, flush)
+        };
+        if written.is_err() {
+            index.stale = true;
+        }
+        written
     }
 
     fn read_thread_doc(&self, thread_id: &str) -> AppResult<ThreadDoc> {
@@ -226,33 +358,44 @@ impl FileThreadStore {
             .ok_or_else(|| not_found("thread", thread_id))
     }
 
-    /// Writes a new thread's file, then names it in the (in-memory) index.
-    fn create_file(&self, index: &mut Index, thread: &ThreadMetadata) -> AppResult<u64> {
+    /// Writes a new thread's file (flushed: it is what a lost journal line is rebuilt
+    /// from), then names it in the in-memory index. Callers hold `lock_folder`.
+    fn create_file(
+        &self,
+        index: &mut Index,
+        thread: &ThreadMetadata,
+        items: &[ThreadItem],
+    ) -> AppResult<u64> {
+        if index.seq_of.contains_key(&thread.id) {
+            return Err(AppError::invalid_input(format!(
+                "thread {} exists",
+                thread.id
+            )));
+        }
         let seq = index.next_seq;
         let doc = ThreadDoc {
             schema_version: THREAD_SCHEMA_VERSION,
             seq,
             thread: thread.clone(),
-            items: Vec::new(),
+            items: items.to_vec(),
         };
         self.docs.write(&thread.id, &encode(&doc)?)?;
         index.insert(seq, thread.clone());
         Ok(seq)
     }
 
-    /// Reads a thread's document, changes its items, and writes it back.
-    fn edit_items(
-        &self,
-        thread_id: &str,
-        edit: impl FnOnce(&mut Vec<ThreadItem>) -> AppResult<()>,
-    ) -> AppResult<()> {
+    /// Reads a thread's document, applies `edits`, and writes it back.
+    fn edit_items(&self, thread_id: &str, edits: &[ItemEdit], flush: Flush) -> AppResult<()> {
         // Another process may append to the same thread: read, change and write under the lock.
         let _folder = self.docs.lock_folder()?;
         let index = self.fresh()?;
         self.require_thread(&index, thread_id)?;
+        drop(index);
         let mut doc = self.read_thread_doc(thread_id)?;
-        edit(&mut doc.items)?;
-        self.docs.write(thread_id, &encode(&doc)?)
+        for edit in edits {
+            apply_edit(&mut doc.items, edit)?;
+        }
+        self.docs.write_with(thread_id, &encode(&doc)?, flush)
     }
 }
 
@@ -262,15 +405,13 @@ impl FileThreadStore {
         let _folder = self.docs.lock_folder()?;
         let mut index = self.fresh()?;
         for thread in threads {
-            if index.seq_of.contains_key(&thread.id) {
-                return Err(AppError::invalid_input(format!(
-                    "thread {} exists",
-                    thread.id
-                )));
-            }
-            self.create_file(&mut index, thread)?;
+            self.create_file(&mut index, thread, &[])?;
         }
-        self.write_index(&mut index)
+        let compacted = self.compact(&mut index);
+        if compacted.is_err() {
+            index.stale = true;
+        }
+        compacted
     }
 }
 
@@ -281,33 +422,45 @@ impl ThreadStore for FileThreadStore {
         Ok(index.by_seq[&seq].clone())
     }
 
+    fn create_thread(&self, thread: &ThreadMetadata, items: &[ThreadItem]) -> AppResult<()> {
+        let _folder = self.docs.lock_folder()?;
+        let mut index = self.fresh()?;
+        let seq = self.create_file(&mut index, thread, items)?;
+        // Unflushed: after a power cut the next start finds the flushed thread file.
+        self.record(
+            &mut index,
+            Entry::Put {
+                seq,
+                thread: thread.clone(),
+            },
+            false,
+        )
+    }
+
     fn save_thread(&self, thread: &ThreadMetadata) -> AppResult<()> {
         let _folder = self.docs.lock_folder()?;
         let mut index = self.fresh()?;
-        match index.seq_of.get(&thread.id).copied() {
-            Some(seq) => {
-                // The index is the authority for metadata; the file's copy serves rebuilds.
-                let previous = index.by_seq.insert(seq, thread.clone());
-                if let Err(e) = self.write_index(&mut index) {
-                    if let Some(previous) = previous {
-                        index.by_seq.insert(seq, previous);
-                    }
-                    return Err(e);
-                }
-                let mut doc = self.read_thread_doc(&thread.id)?;
-                doc.thread = thread.clone();
-                self.docs.write(&thread.id, &encode(&doc)?)
-            }
-            None => {
-                let seq = self.create_file(&mut index, thread)?;
-                let written = self.write_index(&mut index);
-                if written.is_err() {
-                    index.seq_of.remove(&thread.id);
-                    index.by_seq.remove(&seq);
-                }
-                written
-            }
-        }
+        let Some(seq) = index.seq_of.get(&thread.id).copied() else {
+            drop(index);
+            drop(_folder);
+            return self.create_thread(thread, &[]);
+        };
+        // The index is the authority for metadata; the file's copy serves rebuilds, so
+        // it need not be flushed.
+        index.insert(seq, thread.clone());
+        self.record(
+            &mut index,
+            Entry::Put {
+                seq,
+                thread: thread.clone(),
+            },
+            true,
+        )?;
+        drop(index);
+        let mut doc = self.read_thread_doc(&thread.id)?;
+        doc.thread = thread.clone();
+        self.docs
+            .write_with(&thread.id, &encode(&doc)?, Flush::Later)
     }
 
     fn load_threads(
@@ -340,16 +493,21 @@ impl ThreadStore for FileThreadStore {
     fn delete_thread(&self, thread_id: &str) -> AppResult<()> {
         let _folder = self.docs.lock_folder()?;
         let mut index = self.fresh()?;
-        let seq = self.require_thread(&index, thread_id)?;
+        self.require_thread(&index, thread_id)?;
+        // File first: a crash before the journal line leaves an index entry that the
+        // next start's reconcile drops.
         self.docs.remove(thread_id)?;
-        let removed = index.by_seq.remove(&seq);
-        index.seq_of.remove(thread_id);
-        let written = self.write_index(&mut index);
-        if written.is_err() {
-            // The file is gone; the next start's reconcile drops the stale index entry.
-            tracing::warn!(thread_id, "index not updated after delete: {removed:?}");
-        }
-        written
+        // The removal is on disk before the journal says so: a thread file that came back
+        // after a power cut would be added again by the next start's reconcile.
+        crate::storage::atomic::sync_dir(self.docs.root());
+        index.remove(thread_id);
+        self.record(
+            &mut index,
+            Entry::Deleted {
+                deleted: thread_id.to_string(),
+            },
+            true,
+        )
     }
 
     fn load_items(
@@ -362,6 +520,7 @@ impl ThreadStore for FileThreadStore {
         let items = {
             let index = self.fresh()?;
             self.require_thread(&index, thread_id)?;
+            drop(index);
             self.read_thread_doc(thread_id)?.items
         };
         Ok(match order {
@@ -373,6 +532,7 @@ impl ThreadStore for FileThreadStore {
     fn load_item(&self, thread_id: &str, item_id: &str) -> AppResult<ThreadItem> {
         let index = self.fresh()?;
         self.require_thread(&index, thread_id)?;
+        drop(index);
         self.read_thread_doc(thread_id)?
             .items
             .into_iter()
@@ -381,31 +541,23 @@ impl ThreadStore for FileThreadStore {
     }
 
     fn add_item(&self, thread_id: &str, item: &ThreadItem) -> AppResult<()> {
-        self.edit_items(thread_id, |items| {
-            items.push(item.clone());
-            Ok(())
-        })
+        self.edit_items(thread_id, &[ItemEdit::Add(item.clone())], Flush::Now)
     }
 
     fn save_item(&self, thread_id: &str, item: &ThreadItem) -> AppResult<()> {
-        self.edit_items(thread_id, |items| {
-            match items.iter_mut().find(|existing| existing.id == item.id) {
-                Some(existing) => *existing = item.clone(),
-                None => items.push(item.clone()),
-            }
-            Ok(())
-        })
+        self.edit_items(thread_id, &[ItemEdit::Save(item.clone())], Flush::Now)
     }
 
     fn delete_item(&self, thread_id: &str, item_id: &str) -> AppResult<()> {
-        self.edit_items(thread_id, |items| {
-            let before = items.len();
-            items.retain(|item| item.id != item_id);
-            if items.len() == before {
-                return Err(not_found("item", item_id));
-            }
-            Ok(())
-        })
+        self.edit_items(thread_id, &[ItemEdit::Delete(item_id.into())], Flush::Now)
+    }
+
+    fn stage_items(&self, thread_id: &str, edits: &[ItemEdit]) -> AppResult<()> {
+        self.edit_items(thread_id, edits, Flush::Later)
+    }
+
+    fn flush_items(&self, thread_id: &str) -> AppResult<()> {
+        self.docs.sync(thread_id)
     }
 
     fn take_recoveries(&self) -> Vec<Recovery> {
@@ -558,6 +710,122 @@ mod tests {
         );
     }
 
+    fn journal_lines(dir: &std::path::Path) -> usize {
+        std::fs::read_to_string(dir.join("index.jsonl"))
+            .unwrap()
+            .lines()
+            .count()
+    }
+
+    fn all_ids(store: &FileThreadStore) -> Vec<String> {
+        let page = store.load_threads(200, None, Order::Asc).unwrap();
+        page.data.into_iter().map(|t| t.id).collect()
+    }
+
+    #[test]
+    fn thread_changes_append_to_the_journal_without_rewriting_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let index_before = std::fs::read(dir.path().join("index.json")).unwrap();
+        store.save_thread(&thread("thr_a")).unwrap();
+        store.save_thread(&thread("thr_b")).unwrap();
+        let mut renamed = thread("thr_a");
+        renamed.title = Some("Groceries".into());
+        store.save_thread(&renamed).unwrap();
+        store.delete_thread("thr_b").unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("index.json")).unwrap(),
+            index_before,
+            "index.json was rewritten"
+        );
+        // The header and one line per change.
+        assert_eq!(journal_lines(dir.path()), 5);
+        let reopened = open(dir.path());
+        assert_eq!(all_ids(&reopened), ["thr_a"]);
+        assert_eq!(
+            reopened.load_thread("thr_a").unwrap().title.as_deref(),
+            Some("Groceries")
+        );
+    }
+
+    #[test]
+    fn compaction_folds_the_journal_and_other_stores_follow_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = || Arc::new(FileDocuments::new(dir.path()));
+        let writer = FileThreadStore::open_compacting_after(docs(), 4).unwrap();
+        let reader = FileThreadStore::open_compacting_after(docs(), 4).unwrap();
+        let mut expected = Vec::new();
+        for n in 0..11 {
+            let id = format!("thr_{n:02}");
+            writer.save_thread(&thread(&id)).unwrap();
+            expected.push(id);
+            // The reader follows every step, across compactions, without reopening.
+            assert_eq!(all_ids(&reader), expected, "after {n}");
+        }
+        assert!(
+            journal_lines(dir.path()) < 1 + 11,
+            "the journal was never folded"
+        );
+        let index: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("index.json")).unwrap()).unwrap();
+        assert!(index["generation"].as_u64().unwrap() >= 2);
+        assert!(index["threads"].as_array().unwrap().len() >= 8);
+        // The reader writes too: it starts from the compacted index, drops nothing.
+        reader.delete_thread("thr_03").unwrap();
+        expected.retain(|id| id != "thr_03");
+        assert_eq!(all_ids(&writer), expected);
+        assert_eq!(all_ids(&open(dir.path())), expected);
+    }
+
+    #[test]
+    fn a_torn_journal_line_is_skipped_and_the_next_write_continues() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        store.save_thread(&thread("thr_a")).unwrap();
+        drop(store);
+        // kill -9 in the middle of appending the next line.
+        let mut journal = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("index.jsonl"))
+            .unwrap();
+        std::io::Write::write_all(&mut journal, br#"{"seq":1,"thread":{"id":"thr_"#).unwrap();
+        let store = open(dir.path());
+        assert_eq!(all_ids(&store), ["thr_a"]);
+        store.save_thread(&thread("thr_b")).unwrap();
+        let reopened = open(dir.path());
+        assert_eq!(all_ids(&reopened), ["thr_a", "thr_b"]);
+        let text = std::fs::read_to_string(dir.path().join("index.jsonl")).unwrap();
+        assert!(
+            text.lines()
+                .all(|l| serde_json::from_str::<Value>(l).is_ok()),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_journal_left_by_a_crash_during_compaction_adds_nothing_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            FileThreadStore::open_compacting_after(Arc::new(FileDocuments::new(dir.path())), 3)
+                .unwrap();
+        for id in ["thr_a", "thr_b"] {
+            store.save_thread(&thread(id)).unwrap();
+        }
+        let old_journal = std::fs::read(dir.path().join("index.jsonl")).unwrap();
+        store.delete_thread("thr_a").unwrap(); // the third entry: compaction
+        drop(store);
+        // The crash: the new index was written, the old journal not yet replaced.
+        std::fs::write(dir.path().join("index.jsonl"), old_journal).unwrap();
+        let store = open(dir.path());
+        assert_eq!(
+            all_ids(&store),
+            ["thr_b"],
+            "the older journal brought thr_a back"
+        );
+        store.save_thread(&thread("thr_c")).unwrap();
+        assert_eq!(all_ids(&open(dir.path())), ["thr_b", "thr_c"]);
+    }
+
     #[test]
     fn adding_an_item_rewrites_only_its_thread_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -595,7 +863,10 @@ mod tests {
         drop(store);
 
         std::fs::write(dir.path().join("index.json"), b"{ broken").unwrap();
-        std::fs::remove_file(dir.path().join("index.json.bak")).unwrap();
+        // No last good copy either (the journal keeps the index from being rewritten,
+        // so there may be none).
+        let _ = std::fs::remove_file(dir.path().join("index.json.bak"));
+        std::fs::remove_file(dir.path().join("index.jsonl")).unwrap();
         let store = open(dir.path());
         let all = store.load_threads(10, None, Order::Asc).unwrap();
         let ids: Vec<_> = all.data.iter().map(|t| t.id.as_str()).collect();

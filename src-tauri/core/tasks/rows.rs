@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::tasks::model::Task;
 use crate::tasks::store::Inner;
-use crate::tasks::sync_state::{QueuedOp, SyncState, SyncTarget};
+use crate::tasks::sync_state::{Conflict, QueuedOp, ServerFields, SyncState, SyncTarget};
 
 /// Room between the positions of tasks added one after another, so a task put back between
 /// two others (undo) takes a number between theirs and nothing else is renumbered.
@@ -215,42 +215,61 @@ fn write_sync(conn: &Connection, prev: &SyncState, next: &SyncState) -> AppResul
 
     for local in prev.server_ids.keys() {
         if !next.server_ids.contains_key(local) {
-            exec(conn, "DELETE FROM server_ids WHERE local_id = ?1", [local])?;
+            write_server_id(conn, local, None)?;
         }
     }
     for (local, server) in &next.server_ids {
         if prev.server_ids.get(local) != Some(server) {
-            exec(
-                conn,
-                "INSERT INTO server_ids (local_id, server_id) VALUES (?1, ?2)
-                 ON CONFLICT (local_id) DO UPDATE SET server_id = ?2",
-                [local, server],
-            )?;
+            write_server_id(conn, local, Some(server))?;
         }
     }
     for local in prev.bases.keys() {
         if !next.bases.contains_key(local) {
-            exec(conn, "DELETE FROM bases WHERE local_id = ?1", [local])?;
+            write_base(conn, local, None)?;
         }
     }
     for (local, fields) in &next.bases {
         if prev.bases.get(local) != Some(fields) {
-            exec(
-                conn,
-                "INSERT INTO bases (local_id, fields) VALUES (?1, ?2)
-                 ON CONFLICT (local_id) DO UPDATE SET fields = ?2",
-                params![local, to_json(fields)?],
-            )?;
+            write_base(conn, local, Some(fields))?;
         }
     }
+    write_conflicts(conn, &prev.conflicts, &next.conflicts)
+}
 
-    // Conflicts only grow or are cleared; anything else rewrites the few there are.
-    let appended = next.conflicts.starts_with(&prev.conflicts);
+/// One task's server id: set, or gone (`None`).
+pub fn write_server_id(conn: &Connection, local: &str, server: Option<&String>) -> AppResult<()> {
+    match server {
+        Some(server) => exec(
+            conn,
+            "INSERT INTO server_ids (local_id, server_id) VALUES (?1, ?2)
+             ON CONFLICT (local_id) DO UPDATE SET server_id = ?2",
+            [local, server],
+        ),
+        None => exec(conn, "DELETE FROM server_ids WHERE local_id = ?1", [local]),
+    }
+}
+
+/// One task's server fields at the last sync: set, or gone (`None`).
+pub fn write_base(conn: &Connection, local: &str, fields: Option<&ServerFields>) -> AppResult<()> {
+    match fields {
+        Some(fields) => exec(
+            conn,
+            "INSERT INTO bases (local_id, fields) VALUES (?1, ?2)
+             ON CONFLICT (local_id) DO UPDATE SET fields = ?2",
+            params![local, to_json(fields)?],
+        ),
+        None => exec(conn, "DELETE FROM bases WHERE local_id = ?1", [local]),
+    }
+}
+
+/// Conflicts only grow or are cleared; anything else rewrites the few there are.
+pub fn write_conflicts(conn: &Connection, prev: &[Conflict], next: &[Conflict]) -> AppResult<()> {
+    let appended = next.starts_with(prev);
     if !appended {
         exec(conn, "DELETE FROM conflicts", [])?;
     }
-    let from = if appended { prev.conflicts.len() } else { 0 };
-    for (n, conflict) in next.conflicts.iter().enumerate().skip(from) {
+    let from = if appended { prev.len() } else { 0 };
+    for (n, conflict) in next.iter().enumerate().skip(from) {
         exec(
             conn,
             "INSERT INTO conflicts (n, conflict) VALUES (?1, ?2)",

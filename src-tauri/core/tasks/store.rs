@@ -85,6 +85,18 @@ fn changes_between(before: &[Task], after: &[Task]) -> Vec<TaskChange> {
     out
 }
 
+/// When a commit must be on the disk itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Flushed before the commit returns: survives a power cut. Every edit a user or
+    /// another app is told about.
+    Flushed,
+    /// Committed to the WAL unflushed: a killed process keeps it, a power cut may take
+    /// it back until the next flushed commit. Only for what sync can redo (an
+    /// acknowledged op is replayed, idempotently).
+    Deferred,
+}
+
 struct State {
     conn: Connection,
     inner: Inner,
@@ -94,6 +106,8 @@ struct State {
     /// `PRAGMA data_version` when `inner` was read; `None` after a failed write, so the
     /// next use rereads.
     seen: Option<i64>,
+    /// Whether the connection is at `synchronous = NORMAL` (the last write was deferred).
+    relaxed: bool,
 }
 
 impl State {
@@ -142,6 +156,27 @@ impl State {
     /// Runs `write` in a write transaction that starts from the latest committed state.
     /// Returns its result and the other processes' changes found on the way.
     fn write<T>(
+        &mut self,
+        durability: Durability,
+        write: impl FnOnce(&mut State) -> AppResult<T>,
+    ) -> AppResult<(T, Vec<TaskChange>)> {
+        let wanted = durability == Durability::Deferred;
+        if self.relaxed != wanted {
+            // WAL with `synchronous = NORMAL` commits to the log without flushing it.
+            let pragma = if wanted {
+                "PRAGMA synchronous = NORMAL"
+            } else {
+                "PRAGMA synchronous = FULL"
+            };
+            self.conn
+                .execute_batch(pragma)
+                .map_err(|e| sql_error("save", e))?;
+            self.relaxed = wanted;
+        }
+        self.write_transaction(write)
+    }
+
+    fn write_transaction<T>(
         &mut self,
         write: impl FnOnce(&mut State) -> AppResult<T>,
     ) -> AppResult<(T, Vec<TaskChange>)> {
@@ -208,6 +243,8 @@ impl Shared {
 
 pub struct TaskStore {
     shared: Arc<Shared>,
+    /// How this handle's writes commit (see `deferred`).
+    durability: Durability,
 }
 
 fn not_found(id: &str) -> AppError {
@@ -224,9 +261,11 @@ impl TaskStore {
             positions: Positions::new(),
             last_position: 0,
             seen: None,
+            relaxed: false,
         };
         state.refresh()?;
         Ok(Self {
+            durability: Durability::Flushed,
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
                 changes: broadcast::channel(256).0,
@@ -252,15 +291,130 @@ impl TaskStore {
     }
 
     /// Applies `change` to a copy of the latest tasks and sync state and commits what it
-    /// changed; a change is reported done only once it is durable.
+    /// changed; a change is reported done only once it is durable (on a `deferred`
+    /// handle: once it is committed, and durable after `flush`).
     pub fn transact<T>(&self, change: impl FnOnce(&mut Inner) -> AppResult<T>) -> AppResult<T> {
+        self.transact_with(self.durability, change)
+    }
+
+    /// The same store, whose writes commit without waiting for the disk until `flush`:
+    /// for a run of edits that is acknowledged as a whole (the assistant's tool calls in
+    /// one step, flushed before the model hears of them).
+    pub fn deferred(&self) -> TaskStore {
+        TaskStore {
+            shared: self.shared.clone(),
+            durability: Durability::Deferred,
+        }
+    }
+
+    /// Makes every commit so far durable: flushes the write-ahead log, as a flushed commit
+    /// would.
+    pub fn flush(&self) -> AppResult<()> {
+        let state = self.shared.state();
+        let Some(db) = state.conn.path().filter(|p| !p.is_empty()) else {
+            return Ok(());
+        };
+        let wal = std::path::PathBuf::from(format!("{db}-wal"));
+        match std::fs::OpenOptions::new().write(true).open(&wal) {
+            Ok(file) => file
+                .sync_data()
+                .map_err(|e| AppError::storage("flush", &wal, e)),
+            // No log: everything is in the database file, checkpointed (and flushed).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(AppError::storage("flush", &wal, e)),
+        }
+    }
+
+    /// `transact`, for a commit that `durability` says may wait for the next flushed one.
+    pub fn transact_with<T>(
+        &self,
+        durability: Durability,
+        change: impl FnOnce(&mut Inner) -> AppResult<T>,
+    ) -> AppResult<T> {
         let mut state = self.shared.state();
-        let (result, outside) = state.write(|st| {
+        let (result, outside) = state.write(durability, |st| {
             let mut next = st.inner.clone();
             let result = change(&mut next)?;
             st.positions = rows::write_diff(&st.conn, &st.inner, &st.positions, &next)?;
             st.last_position = st.positions.values().copied().max().unwrap_or(0);
             st.inner = next;
+            Ok(result)
+        })?;
+        drop(state);
+        self.shared.announce(outside);
+        Ok(result)
+    }
+
+    /// `transact_with` for a change confined to the task `local_id`: its row, its server
+    /// id and base, the outbox, and conflicts added. Only the outbox is copied, not the
+    /// tasks, so each step of a sync replay costs the same whatever the number of tasks.
+    pub fn transact_task<T>(
+        &self,
+        local_id: &str,
+        durability: Durability,
+        change: impl FnOnce(&mut Inner) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let mut state = self.shared.state();
+        let (result, outside) = state.write(durability, |st| {
+            let sync = &st.inner.sync;
+            let task_before = st.inner.tasks.iter().find(|t| t.id == local_id).cloned();
+            let others_before = st.inner.tasks.len() - usize::from(task_before.is_some());
+            let outbox_before = sync.outbox.clone();
+            let meta_before = SyncState {
+                target: sync.target.clone(),
+                next_seq: sync.next_seq,
+                last_synced_at: sync.last_synced_at,
+                ..SyncState::default()
+            };
+            let server_id_before = sync.server_ids.get(local_id).cloned();
+            let base_before = sync.bases.get(local_id).cloned();
+            let conflicts_before = sync.conflicts.len();
+
+            let result = change(&mut st.inner)?;
+
+            let at = st.inner.tasks.iter().position(|t| t.id == local_id);
+            let others_after = st.inner.tasks.len() - usize::from(at.is_some());
+            if others_after != others_before || st.inner.sync.conflicts.len() < conflicts_before {
+                return Err(AppError::internal(
+                    "a one-task change touched other tasks or dropped conflicts",
+                ));
+            }
+            match (at, &task_before) {
+                (Some(at), before) if before.as_ref() != Some(&st.inner.tasks[at]) => {
+                    let position = match st.positions.get(local_id) {
+                        Some(&p) => p,
+                        None => st.last_position + rows::GAP,
+                    };
+                    rows::upsert_task(&st.conn, &st.inner.tasks[at], position)?;
+                    st.positions.insert(local_id.to_string(), position);
+                    st.last_position = st.last_position.max(position);
+                }
+                (None, Some(_)) => {
+                    rows::delete_task(&st.conn, local_id)?;
+                    st.positions.remove(local_id);
+                }
+                _ => {}
+            }
+            let sync = &st.inner.sync;
+            rows::write_meta(&st.conn, &meta_before, sync)?;
+            rows::write_outbox(&st.conn, &outbox_before, &sync.outbox)?;
+            let server_id = sync.server_ids.get(local_id);
+            if server_id != server_id_before.as_ref() {
+                rows::write_server_id(&st.conn, local_id, server_id)?;
+            }
+            let base = sync.bases.get(local_id);
+            if base != base_before.as_ref() {
+                rows::write_base(&st.conn, local_id, base)?;
+            }
+            let added = &sync.conflicts[conflicts_before..];
+            if !added.is_empty() {
+                // Appends only: the rows before `conflicts_before` are unchanged.
+                rows::write_conflicts(
+                    &st.conn,
+                    &sync.conflicts[..conflicts_before],
+                    &sync.conflicts,
+                )?;
+            }
             Ok(result)
         })?;
         drop(state);
@@ -275,7 +429,7 @@ impl TaskStore {
         change: impl FnOnce(&mut Vec<Task>, &mut SyncState) -> AppResult<(T, String)>,
     ) -> AppResult<T> {
         let mut state = self.shared.state();
-        let (result, outside) = state.write(|st| {
+        let (result, outside) = state.write(self.durability, |st| {
             let outbox_before = st.inner.sync.outbox.clone();
             let meta_before = SyncState {
                 target: st.inner.sync.target.clone(),
@@ -317,6 +471,11 @@ impl TaskStore {
             inner.sync.connect(target, ids.into_iter());
             Ok(())
         })
+    }
+
+    /// Reads the latest tasks and sync state without copying them.
+    pub fn read<T>(&self, read: impl FnOnce(&Inner) -> T) -> T {
+        self.shared.read(read)
     }
 
     /// A consistent copy of the latest tasks and their sync state.
@@ -495,6 +654,30 @@ mod tests {
 
     fn open(dir: &std::path::Path) -> TaskStore {
         TaskStore::open(dir).unwrap()
+    }
+
+    #[test]
+    fn deferred_writes_are_committed_at_once_and_later_writes_are_flushed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let synchronous = |store: &TaskStore| -> i64 {
+            let state = store.shared.state();
+            state
+                .conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap()
+        };
+        let deferred = store.deferred();
+        let added = deferred.add("Unflushed but committed", None).unwrap();
+        assert_eq!(synchronous(&store), 1, "a deferred write commits at NORMAL");
+        // Another process sees it at once; flushing makes it durable.
+        let other = open(dir.path());
+        assert_eq!(other.list(StatusFilter::All)[0].id, added.id);
+        deferred.flush().unwrap();
+        assert!(dir.path().join("tasks.db-wal").exists());
+        store.add("Flushed", None).unwrap();
+        assert_eq!(synchronous(&store), 2, "the next plain write is FULL again");
+        assert_eq!(open(dir.path()).list(StatusFilter::All).len(), 2);
     }
 
     #[test]

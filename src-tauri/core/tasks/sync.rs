@@ -18,8 +18,10 @@ use crate::chatkit::store::new_id;
 use crate::chatkit::types::now;
 use crate::error::AppResult;
 use crate::tasks::model::Task;
-use crate::tasks::store::TaskStore;
-use crate::tasks::sync_state::{Conflict, Field, OutboxOp, ServerFields, SyncTarget};
+use crate::tasks::store::{Durability, TaskStore};
+use crate::tasks::sync_state::{
+    Conflict, Field, OutboxOp, QueuedOp, ServerFields, SyncState, SyncTarget,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -263,21 +265,26 @@ pub async fn sync_once(store: &TaskStore, client: &BackendClient) -> SyncOutcome
     };
     let mut pushed = 0;
     loop {
-        let snapshot = store.snapshot();
-        let Some(queued) = snapshot.sync.outbox.first().cloned() else {
+        // Only what this op needs, not a copy of every task: replay stays O(ops).
+        let next = store.read(|inner| {
+            let queued = inner.sync.outbox.first()?.clone();
+            let local_id = queued.op.local_id();
+            let local = inner.tasks.iter().find(|t| t.id == local_id).cloned();
+            let view = SyncView::of(&inner.sync, &queued);
+            Some((queued, local, view))
+        });
+        let Some((queued, local, view)) = next else {
             break;
         };
-        let local = snapshot
-            .tasks
-            .iter()
-            .find(|t| t.id == queued.op.local_id())
-            .cloned();
         let sent = local.as_ref().map(local_fields);
-        let step = push_one(store, client, &mut server, &queued, local, &snapshot.sync).await;
+        let step = push_one(store, client, &mut server, &queued, local, &view).await;
         match step {
             Ok(ack) => {
                 let seq = queued.seq;
-                let acked = store.transact(|inner| {
+                // Deferred: an ack lost to a power cut is redone by the next replay, and
+                // the pull's commit below flushes it anyway.
+                let local_id = queued.op.local_id();
+                let acked = store.transact_task(local_id, Durability::Deferred, |inner| {
                     inner.sync.outbox.retain(|q| q.seq != seq);
                     ack.apply(inner, queued.op.local_id(), sent.as_ref());
                     Ok(())
@@ -385,10 +392,18 @@ impl Ack {
     }
 }
 
-/// Records, durably, what an op is about to send (see `QueuedOp::attempt`).
-fn write_ahead(store: &TaskStore, seq: u64, sending: &ServerFields) -> Result<(), Failure> {
+/// Records what an op is about to send (see `QueuedOp::attempt`): flushed for a create,
+/// whose twin must be found after any crash; an edit is a whole `PUT`, safe to send twice,
+/// so a kill -9 must not lose its record but a power cut may.
+fn write_ahead(
+    store: &TaskStore,
+    queued: &QueuedOp,
+    sending: &ServerFields,
+    durability: Durability,
+) -> Result<(), Failure> {
+    let seq = queued.seq;
     store
-        .transact(|inner| {
+        .transact_task(queued.op.local_id(), durability, |inner| {
             if let Some(queued) = inner.sync.outbox.iter_mut().find(|q| q.seq == seq) {
                 queued.attempt = Some(sending.clone());
             }
@@ -400,20 +415,49 @@ fn write_ahead(store: &TaskStore, seq: u64, sending: &ServerFields) -> Result<()
 async fn create_with_write_ahead(
     store: &TaskStore,
     client: &BackendClient,
-    seq: u64,
+    queued: &QueuedOp,
     wanted: &ServerFields,
 ) -> Result<ServerTask, Failure> {
-    write_ahead(store, seq, wanted)?;
+    write_ahead(store, queued, wanted, Durability::Flushed)?;
     client.create(wanted).await
+}
+
+/// The sync state one op's push reads.
+struct SyncView {
+    server_id: Option<String>,
+    base: Option<ServerFields>,
+    /// Every mapped server id, filled only when the op may look for a twin.
+    mapped: HashSet<String>,
+}
+
+impl SyncView {
+    fn of(sync: &SyncState, queued: &QueuedOp) -> Self {
+        let local_id = queued.op.local_id();
+        let twin_search = match &queued.op {
+            OutboxOp::Create { .. } => queued.attempt.is_some(),
+            OutboxOp::Delete {
+                server_id, twin, ..
+            } => server_id.is_none() && twin.is_some(),
+            OutboxOp::Edit { .. } => false,
+        };
+        Self {
+            server_id: sync.server_ids.get(local_id).cloned(),
+            base: sync.bases.get(local_id).cloned(),
+            mapped: if twin_search {
+                sync.server_ids.values().cloned().collect()
+            } else {
+                HashSet::new()
+            },
+        }
+    }
 }
 
 /// An unmapped server task holding exactly `fields`: our own earlier, unacknowledged write.
 fn find_twin(
     server: &BTreeMap<String, ServerTask>,
-    sync: &crate::tasks::sync_state::SyncState,
+    mapped: &HashSet<String>,
     fields: &ServerFields,
 ) -> Option<ServerTask> {
-    let mapped: HashSet<&String> = sync.server_ids.values().collect();
     server
         .values()
         .find(|st| {
@@ -429,16 +473,16 @@ async fn push_one(
     store: &TaskStore,
     client: &BackendClient,
     server: &mut BTreeMap<String, ServerTask>,
-    queued: &crate::tasks::sync_state::QueuedOp,
+    queued: &QueuedOp,
     local: Option<Task>,
-    sync: &crate::tasks::sync_state::SyncState,
+    sync: &SyncView,
 ) -> Result<Ack, Failure> {
     match &queued.op {
         OutboxOp::Create { local_id } => {
             let Some(task) = local else {
                 return Ok(Ack::default());
             };
-            if sync.server_ids.contains_key(local_id) {
+            if sync.server_id.is_some() {
                 return Ok(Ack::default());
             }
             let wanted = local_fields(&task);
@@ -446,10 +490,10 @@ async fn push_one(
             let twin = queued
                 .attempt
                 .as_ref()
-                .and_then(|sent| find_twin(server, sync, sent));
+                .and_then(|sent| find_twin(server, &sync.mapped, sent));
             let mut created = match twin {
                 Some(twin) => twin,
-                None => match create_with_write_ahead(store, client, queued.seq, &wanted).await {
+                None => match create_with_write_ahead(store, client, queued, &wanted).await {
                     Ok(created) => created,
                     Err(Failure::Rejected(detail)) => {
                         return Ok(Ack {
@@ -471,7 +515,7 @@ async fn push_one(
             })
         }
         OutboxOp::Edit { local_id, fields } => {
-            let (Some(task), Some(server_id)) = (local, sync.server_ids.get(local_id)) else {
+            let (Some(task), Some(server_id)) = (local, sync.server_id.as_ref()) else {
                 return Ok(Ack::default());
             };
             let deleted_elsewhere = || Ack {
@@ -489,11 +533,7 @@ async fn push_one(
                 return Ok(deleted_elsewhere());
             };
             let theirs = current.fields();
-            let base = sync
-                .bases
-                .get(local_id)
-                .cloned()
-                .unwrap_or_else(|| theirs.clone());
+            let base = sync.base.clone().unwrap_or_else(|| theirs.clone());
             let ours = local_fields(&task);
             let mut wanted = theirs.clone();
             let mut conflicts = Vec::new();
@@ -518,7 +558,7 @@ async fn push_one(
                 }
             }
             let updated = if wanted != theirs {
-                write_ahead(store, queued.seq, &wanted)?;
+                write_ahead(store, queued, &wanted, Durability::Deferred)?;
                 match client.put(server_id, &wanted).await {
                     Ok(updated) => updated,
                     Err(Failure::NotFound) => return Ok(deleted_elsewhere()),
@@ -561,7 +601,7 @@ async fn push_one(
         } => {
             let target = match (server_id, twin) {
                 (Some(id), _) => Some(id.clone()),
-                (None, Some(sent)) => find_twin(server, sync, sent).map(|st| st.id),
+                (None, Some(sent)) => find_twin(server, &sync.mapped, sent).map(|st| st.id),
                 (None, None) => None,
             };
             if let Some(id) = target {

@@ -4,6 +4,7 @@ import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError } from "../shared/ipc";
 import type { ChatKitClient } from "./chatkitClient";
 import type { Page, ThreadMetadata } from "./protocol";
+import { useRefreshWhileVisible } from "./useRefreshWhileVisible";
 
 /** Threads per page of the history list. */
 export const THREADS_PAGE = 20;
@@ -52,16 +53,42 @@ export function ThreadHistory({
       },
     );
   }, []);
+  /** Whether older pages were loaded, which a refresh of the first must keep. */
+  const olderLoaded = useRef(false);
   const load = (after: string | null) => {
     setLoading(true);
     setError(null);
+    olderLoaded.current ||= after !== null;
     return shownPage(after, client.listThreads({ limit: THREADS_PAGE, after }));
   };
 
   // The first page; later pages come from "Show older chats".
   useEffect(() => {
+    olderLoaded.current = false;
     void shownPage(null, client.listThreads({ limit: THREADS_PAGE, after: null }));
   }, [client, shownPage]);
+
+  // Chats made elsewhere on this data folder: the first page again, as it is now; with
+  // older pages shown, only the new chats are put on top.
+  useRefreshWhileVisible(() => {
+    client.listThreads({ limit: THREADS_PAGE, after: null }).then(
+      (fresh) => {
+        if (!olderLoaded.current) {
+          setThreads(fresh.data);
+          setPage({ hasMore: fresh.has_more, after: fresh.after ?? fresh.data[fresh.data.length - 1]?.id ?? null });
+          return;
+        }
+        setThreads((known) => {
+          const seen = new Set(known.map((t) => t.id));
+          const added = fresh.data.filter((t) => !seen.has(t.id));
+          return added.length > 0 ? [...added, ...known] : known;
+        });
+      },
+      () => {
+        // A failed background refresh changes nothing; the next one tries again.
+      },
+    );
+  });
 
   // The open thread first if the list does not have it yet, and always with its newest title.
   const shown = current && !threads.some((t) => t.id === current.id) ? [current, ...threads] : threads;
