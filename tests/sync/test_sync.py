@@ -621,6 +621,28 @@ def test_server_created_unacknowledged_then_a_local_edit(alice, backend, how, th
         assert alice.tasks()[0]["id"] == task["id"]
 
 
+def test_a_twin_brought_up_to_date_unacknowledged_is_still_deleted(alice, backend):
+    """The create landed unacknowledged; the user edited the title; the next sync adopted the
+    server's copy and its PUT landed unacknowledged too; then the user deleted the task. The
+    delete must reach that copy (it now has the new title, so it can no longer be found by the
+    fields the create sent), and the task must not come back from the server."""
+    task = alice.add("Buy milk")
+    backend.fault = lambda req: Fault.DROP_AFTER_APPLY if req.route == "create" else None
+    lost = alice.sync()
+    assert lost["state"] in ("offline", "error"), lost
+    alice.update(task["id"], title="Buy oat milk")
+    backend.fault = lambda req: Fault.DROP_AFTER_APPLY if req.method in ("PUT", "PATCH") else None
+    lost = alice.sync()
+    backend.fault = None
+    backend.wait_idle()
+    assert lost["state"] in ("offline", "error"), lost
+    assert [t["title"] for t in backend.tasks_of("alice")] == ["Buy oat milk"], "the PUT landed"
+    alice.delete(task["id"])
+    synced_ok(alice, backend)
+    assert backend.tasks_of("alice") == [], "the delete reached the adopted copy"
+    assert alice.tasks() == [], "the deleted task did not come back with the pull"
+
+
 @pytest.mark.parametrize("final", ["complete", "reopen"])
 def test_crash_after_the_server_applied_completion_does_not_toggle_back(alice, backend, final):
     task = alice.add("Toggle me")

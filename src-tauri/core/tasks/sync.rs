@@ -422,6 +422,29 @@ async fn create_with_write_ahead(
     client.create(wanted).await
 }
 
+/// Records an adopted twin (flushed) before the `PUT` that brings it up to date, with the
+/// fields still to send queued as an edit (see `SyncState::adopt`).
+fn adopt(
+    store: &TaskStore,
+    local_id: &str,
+    twin: &ServerTask,
+    wanted: &ServerFields,
+) -> Result<(), Failure> {
+    let theirs = twin.fields();
+    let differing: Vec<Field> = [Field::Title, Field::Description, Field::Completed]
+        .into_iter()
+        .filter(|field| theirs.get(*field) != wanted.get(*field))
+        .collect();
+    store
+        .transact_task(local_id, Durability::Flushed, |inner| {
+            inner
+                .sync
+                .adopt(local_id, &twin.id, theirs.clone(), &differing);
+            Ok(())
+        })
+        .map_err(|e| Failure::Server(e.message))
+}
+
 /// The sync state one op's push reads.
 struct SyncView {
     server_id: Option<String>,
@@ -492,7 +515,12 @@ async fn push_one(
                 .as_ref()
                 .and_then(|sent| find_twin(server, &sync.mapped, sent));
             let mut created = match twin {
-                Some(twin) => twin,
+                Some(twin) => {
+                    if twin.fields() != wanted {
+                        adopt(store, local_id, &twin, &wanted)?;
+                    }
+                    twin
+                }
                 None => match create_with_write_ahead(store, client, queued, &wanted).await {
                     Ok(created) => created,
                     Err(Failure::Rejected(detail)) => {

@@ -173,6 +173,30 @@ impl SyncState {
         });
     }
 
+    /// Maps a task whose create reached the server unacknowledged to that server copy (its
+    /// twin): the create is done, and the fields that differ are queued as an edit. Written
+    /// before the twin is brought up to date, so a crash in between leaves the task mapped (a
+    /// later delete names the server id instead of looking for fields a landed `PUT` changed,
+    /// and later edits join the queued one).
+    pub fn adopt(
+        &mut self,
+        local_id: &str,
+        twin_id: &str,
+        base: ServerFields,
+        differing: &[Field],
+    ) {
+        self.outbox
+            .retain(|q| !matches!(&q.op, OutboxOp::Create { local_id: id } if id == local_id));
+        self.server_ids.insert(local_id.into(), twin_id.into());
+        self.bases.insert(local_id.into(), base);
+        if !differing.is_empty() {
+            self.push(OutboxOp::Edit {
+                local_id: local_id.into(),
+                fields: differing.to_vec(),
+            });
+        }
+    }
+
     pub fn record_delete(&mut self, local_id: &str) {
         if !self.enabled() {
             return;
