@@ -89,6 +89,29 @@ fn connect(path: &Path) -> AppResult<Connection> {
     Ok(conn)
 }
 
+/// Runs `step` again while SQLite answers busy, until `BUSY_TIMEOUT` has passed in all. SQLite
+/// answers busy at once, without its busy handler, where waiting could deadlock or while
+/// another connection recovers the log a killed process left; a retry a moment later
+/// succeeds. A lock truly held for the whole timeout still fails, after the timeout.
+pub fn retry_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match step() {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(SqliteCode::DatabaseBusy | SqliteCode::DatabaseLocked)
+                ) && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn is_corruption(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
@@ -98,7 +121,7 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
 
 /// `Ok(false)` when the file is damaged; other failures (a lock held too long) are errors.
 fn passes_check(conn: &Connection, path: &Path) -> AppResult<bool> {
-    match conn.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)) {
+    match retry_busy(|| conn.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))) {
         Ok(verdict) => Ok(verdict == "ok"),
         Err(e) if is_corruption(&e) => Ok(false),
         Err(e) => Err(AppError::storage("check", path, e)),
@@ -123,7 +146,7 @@ fn quarantine(path: &Path) -> AppResult<Recovery> {
 }
 
 fn user_version(conn: &Connection) -> AppResult<i64> {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+    retry_busy(|| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
         .map_err(|e| sql_error("read the version of", e))
 }
 
@@ -150,14 +173,13 @@ pub fn open(data_dir: &Path) -> AppResult<(Connection, Vec<Recovery>)> {
     if version > SCHEMA_VERSION {
         return Err(newer(version));
     }
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+    let mode: String = retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
         .map_err(|e| sql_error("configure", e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(mode, "the task database is not in WAL mode");
     }
     // FULL: a change reported done survives a power cut, not only a crash of the process.
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+    retry_busy(|| conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"))
         .map_err(|e| sql_error("configure", e))?;
     if version < SCHEMA_VERSION {
         migrate(&mut conn, data_dir, &mut recoveries)?;

@@ -186,8 +186,7 @@ impl State {
             self.seen = None;
         }
         // Waits (up to the busy timeout) while another process writes.
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
+        crate::tasks::db::retry_busy(|| self.conn.execute_batch("BEGIN IMMEDIATE"))
             .map_err(|e| sql_error("lock", e))?;
         let result = self.refresh().and_then(|outside| {
             let value = write(self)?;
