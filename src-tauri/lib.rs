@@ -13,7 +13,16 @@ pub use todo_assistant_core::{
 
 use tauri::{Manager, RunEvent};
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+/// When `main` began: the log says how long the window took to show, counted from it.
+static LAUNCHED: OnceLock<Instant> = OnceLock::new();
+
+/// Called first thing in `main`.
+pub fn mark_launch() {
+    LAUNCHED.get_or_init(Instant::now);
+}
 
 use crate::broker::keychain::OsKeychain;
 use crate::chatkit::ipc::IpcStreams;
@@ -246,6 +255,8 @@ pub fn run() {
             });
             app.manage(updates::Updates::default());
             focus_main_window(handle);
+            let launched = LAUNCHED.get_or_init(Instant::now);
+            tracing::info!(ms = launched.elapsed().as_millis() as u64, "window shown");
             Ok(())
         })
         .build(tauri::generate_context!())

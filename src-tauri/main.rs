@@ -20,6 +20,7 @@ struct AppCli {
 }
 
 fn main() -> ExitCode {
+    todo_assistant::mark_launch();
     // Only when asked for something on the command line: a double-clicked app has no console.
     if std::env::args_os().len() > 1 {
         attach_parent_console();

@@ -7,7 +7,9 @@
 #   against `todo-assistant-cli serve` and against openai-chatkit's own Python server, in the
 #   same run: speed-ups and RSS, beside the targets;
 # - vitest bench: the built-in chat opening a 1,000-item thread and taking a streamed delta.
-# - the release .deb's size beside its 4 MiB goal (built here if .ci/test has not built it).
+# - the release .deb's size beside its 4 MiB goal (built here if .ci/test has not built it);
+# - bench_app_start.py: the release app's cold start to first paint and idle PSS (app and
+#   WebKit processes) beside a minimal Tauri app of the same profile, interleaved, under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup
@@ -28,3 +30,11 @@ fi
 deb=$(find_deb)
 awk -v bytes="$(stat -c %s "$deb")" -v name="$deb" \
   'BEGIN { printf "deb size: %.2f MiB (%d bytes), target <= 4 MiB: %s\n", bytes / 1048576, bytes, name }'
+
+# The app as released (ui/dist embedded; nothing to do when the .deb above was just built),
+# and the yardstick: one static page, no plugins, the same release profile.
+npm run build
+cargo build --release --features tauri/custom-protocol
+cargo build --release -p tauri-minimal-app --features tauri/custom-protocol
+tests/with-keyring.sh target/py-venv/bin/python tests/desktop/bench_app_start.py --runs "${BENCH_APP_RUNS:-6}" \
+  2> >(grep -v -E 'dbus-daemon|xdg-desktop-portal|Gtk-WARNING|SpiRegistry|^$' >&2)

@@ -97,6 +97,22 @@ describe("App", () => {
     expect(screen.getByRole("heading", { name: "Tasks" })).toBeTruthy();
   });
 
+  it("paints the shell and the Tasks view while ChatKit's script is still loading", async () => {
+    fakeCore();
+    const user = userEvent.setup();
+    render(<App />);
+    // ChatKit comes from the CDN, which jsdom never answers: the chat pane stays loading…
+    expect(await screen.findByText("Loading chat…")).toBeTruthy();
+    expect(customElements.get("openai-chatkit")).toBeUndefined();
+    // …while the sidebar's count and the Tasks view come from the local store.
+    await waitFor(() => {
+      expect(within(nav()).getByRole("button", { name: "Tasks (2 pending)" })).toBeTruthy();
+    });
+    await user.click(within(nav()).getByRole("button", { name: /Tasks/ }));
+    expect(await screen.findByText("Buy milk")).toBeTruthy();
+    expect(customElements.get("openai-chatkit")).toBeUndefined();
+  });
+
   it("shows whether the app is online, and offline opens the built-in chat and keeps tasks usable", async () => {
     fakeCore();
     setOnline(false);

@@ -1,13 +1,12 @@
-import { useEffect, useMemo, useState, type Dispatch, type SetStateAction } from "react";
+import { Suspense, useEffect, useMemo, useState, type Dispatch, type SetStateAction } from "react";
 import { commands, type AppError, type Settings } from "./bindings";
 import { ChatPane } from "./chat/ChatPane";
-import { Onboarding } from "./settings/Onboarding";
-import { SettingsView } from "./settings/SettingsView";
 import { ErrorBanner } from "./shared/ErrorBanner";
 import { asAppError, unwrap } from "./shared/ipc";
 import { OnlineStatus } from "./shared/OnlineStatus";
 import { SyncStatusLine } from "./sync/SyncBar";
 import { useSyncStatus } from "./sync/useSyncStatus";
+import { Onboarding, SettingsView } from "./lazyViews";
 import { TasksView } from "./tasks/TasksView";
 import { useTaskList } from "./tasks/useTaskList";
 import { UpdateNote } from "./updates/UpdateNote";
@@ -35,7 +34,11 @@ export function App() {
     return <main className="onboarding" aria-busy="true" />;
   }
   if (!settings.connection) {
-    return <Onboarding settings={settings} onDone={setSettings} />;
+    return (
+      <Suspense fallback={<main className="onboarding" aria-busy="true" />}>
+        <Onboarding settings={settings} onDone={setSettings} />
+      </Suspense>
+    );
   }
   return <Shell settings={settings} setSettings={setSettings} />;
 }
@@ -79,7 +82,9 @@ function Shell({ settings, setSettings }: {
       ) : view === "tasks" ? (
         <TasksView list={tasks} sync={sync} onOpenSettings={openSettings} />
       ) : (
-        <SettingsView settings={settings} onSaved={setSettings} />
+        <Suspense fallback={<section className="pane" aria-busy="true" />}>
+          <SettingsView settings={settings} onSaved={setSettings} />
+        </Suspense>
       )}
     </div>
   );

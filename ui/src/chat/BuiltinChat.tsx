@@ -1,7 +1,7 @@
 import "./chat.css";
 import { useCallback, useEffect, useEffectEvent, useState, type ReactNode } from "react";
 import { commands, type AppError, type Settings } from "../bindings";
-import { CHATKIT_API_URL, START_PROMPTS } from "../chatkit/ChatPanel";
+import { CHATKIT_API_URL, START_PROMPTS } from "../chatkit/chatDefaults";
 import { runClientTool } from "../chatkit/clientTools";
 import { ConnectionErrorBanner } from "../chatkit/ConnectionErrorBanner";
 import { explainConnectionError, type ExplainedError } from "../chatkit/connectionErrors";

@@ -1,12 +1,10 @@
-import { useState } from "react";
+import { Suspense, useState } from "react";
 import type { Settings } from "../bindings";
 import { chatKey, chatRoute } from "../chatkit/chatRoute";
-import { ChatPanel } from "../chatkit/ChatPanel";
-import { ChatView } from "../chatkit/ChatView";
 import { useChatKitLoader, type ChatKitLoadState } from "../chatkit/useChatKitLoader";
 import { useOnline } from "../shared/useOnline";
-import { BuiltinChat } from "./BuiltinChat";
 import { FallbackNotice, type FallbackReason } from "./FallbackNotice";
+import { BuiltinChat, ChatPanel, ChatView } from "../lazyViews";
 import { useChatViewPreference } from "./useChatViewPreference";
 
 export interface ChatPaneProps {
@@ -24,6 +22,23 @@ export interface ChatPaneProps {
  * be served by ChatKit, whatever the choice.
  */
 export function ChatPane(props: ChatPaneProps) {
+  return (
+    <Suspense fallback={<LoadingChat />}>
+      <ChosenChat {...props} />
+    </Suspense>
+  );
+}
+
+function LoadingChat() {
+  return (
+    <section className="pane center" aria-busy="true">
+      <div className="spinner" aria-hidden="true" />
+      <p className="muted">Loading chat…</p>
+    </section>
+  );
+}
+
+function ChosenChat(props: ChatPaneProps) {
   const [preference, setPreference] = useChatViewPreference();
   const { settings } = props;
   const key = chatKey(settings.connection);
@@ -117,12 +132,7 @@ function ChatKitFirst({
     return <ChatView key={key} {...props} onDomainRefused={refused} onUseBuiltin={onUseBuiltin} />;
   }
   if (state.phase !== "ready") {
-    return (
-      <section className="pane center" aria-busy="true">
-        <div className="spinner" aria-hidden="true" />
-        <p className="muted">Loading chat…</p>
-      </section>
-    );
+    return <LoadingChat />;
   }
   return (
     <ChatPanel

@@ -1,5 +1,5 @@
 import type { ChatKitOptions } from "@openai/chatkit";
-import { ChatKit, useChatKit, type StartScreenPrompt } from "@openai/chatkit-react";
+import { ChatKit, useChatKit } from "@openai/chatkit-react";
 import { useState } from "react";
 import { commands, type AppError, type Settings } from "../bindings";
 import { DEFAULT_MODEL, HOSTED_WORKFLOWS_END } from "../settings/connectionDraft";
@@ -15,20 +15,10 @@ import { ConnectionErrorBanner } from "./ConnectionErrorBanner";
 import { explainConnectionError, type ExplainedError } from "./connectionErrors";
 import { createIpcFetch } from "./ipcFetch";
 import { attachmentsServed, richInputOptions } from "./richInput";
+import { CHATKIT_API_URL, START_PROMPTS } from "./chatDefaults";
 import { modelOptions, useChatModels } from "../chat/useChatModels";
 
-/**
- * Requests never leave the app: `api.fetch` carries them over IPC to the core. ChatKit
- * still wants an absolute URL, so this one names nothing that could be reached.
- */
-export const CHATKIT_API_URL = "https://todo-assistant.invalid/chatkit";
-
-export const START_PROMPTS: StartScreenPrompt[] = [
-  { label: "Add a task to buy groceries", prompt: "Add a task to buy groceries", icon: "plus" },
-  { label: "What's pending?", prompt: "What's pending?", icon: "clock" },
-  { label: "Mark the groceries one done", prompt: "Mark the groceries one done", icon: "check-circle" },
-  { label: "Clean up completed tasks", prompt: "Clean up completed tasks", icon: "sparkle" },
-];
+export { CHATKIT_API_URL, START_PROMPTS } from "./chatDefaults";
 
 /**
  * ChatKit reports a domain it cannot verify as an error whose message names the domain
