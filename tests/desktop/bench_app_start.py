@@ -16,7 +16,6 @@ Prints figures and ratios beside the targets; asserts nothing about speed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import statistics
@@ -29,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, Xvfb, app_environment, wait_for  # noqa: E402
+from harness import ROOT, Xvfb, app_environment, wait_for, write_settings  # noqa: E402
 
 TARGET_START_RATIO = 1.2
 TARGET_MEMORY_RATIO = 1.1
@@ -109,13 +108,7 @@ def pss_mb(pids: list[int]) -> dict[str, float]:
 
 def our_profile(home: Path, env: dict[str, str]) -> None:
     """Connected to OpenAI with the default chat view, and 40 tasks (added with the CLI)."""
-    data = home / "data" / "dev.todoassistant.app"
-    data.mkdir(parents=True)
-    (data / "settings.json").write_text(json.dumps({
-        "schema_version": 1,
-        "connection": {"kind": "local", "base_url": None, "model": "gpt-5-mini"},
-        "chatkit_domain_key": "domain_pk_localhost_dev",
-    }))
+    data = write_settings(home)
     cli = release_binary("todo-assistant-cli")
     for n in range(40):
         subprocess.run([str(cli), "tasks", "--data-dir", str(data), "add", f"Task number {n}"],

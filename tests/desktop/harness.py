@@ -97,6 +97,19 @@ def app_data_dir(home: Path) -> Path:
     return home / "data" / APP_IDENTIFIER
 
 
+def write_settings(home: Path, **fields) -> Path:
+    """The app's settings.json as an earlier session left it: connected to OpenAI, plus `fields`."""
+    data = app_data_dir(home)
+    data.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "schema_version": 1,
+        "connection": {"kind": "local", "base_url": None, "model": "gpt-5-mini"},
+        "chatkit_domain_key": "domain_pk_localhost_dev",
+    }
+    (data / "settings.json").write_text(json.dumps(settings | fields))
+    return data
+
+
 class WebDriver:
     """The few W3C WebDriver calls the tests need, against Debian's WebKitWebDriver."""
 

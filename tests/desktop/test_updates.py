@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from harness import (ROOT, WebDriver, app_binary, app_environment, complete_local_onboarding, free_port,
-                     wait_for)
+                     wait_for, write_settings)
 
 KEY = "sk-test-Updates-7tR2"
 NEW_VERSION = "0.2.0"
@@ -176,14 +176,7 @@ def test_an_update_is_found_downloaded_and_verified_and_a_tampered_one_refused(x
 
 def test_ask_mode_offers_the_update_at_start_without_downloading_it_in_dark(xvfb, tmp_path, feed):
     # As an earlier session left it: connected, and updates set to Ask.
-    data = tmp_path / "data" / "dev.todoassistant.app"
-    data.mkdir(parents=True)
-    (data / "settings.json").write_text(json.dumps({
-        "schema_version": 1,
-        "connection": {"kind": "local", "base_url": None, "model": "gpt-5-mini"},
-        "chatkit_domain_key": "domain_pk_localhost_dev",
-        "updates": "ask",
-    }))
+    write_settings(tmp_path, updates="ask")
     env = app_environment(tmp_path, xvfb.display)
     env.update(
         TODO_ASSISTANT_TEST_UPDATE_ENDPOINT=feed.url("/latest.json"),
