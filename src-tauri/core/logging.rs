@@ -12,6 +12,10 @@ use crate::error::{AppError, AppResult};
 
 pub const LOG_FILE_PREFIX: &str = "todo-assistant";
 const KEPT_LOG_FILES: usize = 7;
+/// Lines waiting for the log writer. tracing-appender's default, 128,000, fills 4 MB of
+/// memory the moment logging starts; the app writes a few lines a minute, and a burst past
+/// this drops lines rather than blocking the app.
+const LOG_BUFFER_LINES: usize = 4096;
 
 /// Starts logging; keep the guard alive for as long as lines should reach the file.
 pub fn init(log_dir: &Path) -> AppResult<WorkerGuard> {
@@ -23,7 +27,9 @@ pub fn init(log_dir: &Path) -> AppResult<WorkerGuard> {
         .max_log_files(KEPT_LOG_FILES)
         .build(log_dir)
         .map_err(|e| AppError::storage("open a log file in", log_dir, e))?;
-    let (file_writer, guard) = tracing_appender::non_blocking(appender);
+    let (file_writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_BUFFER_LINES)
+        .finish(appender);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::registry()
         .with(filter)
