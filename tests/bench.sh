@@ -21,11 +21,12 @@ TODO_ASSISTANT_BIN=target/release/todo-assistant-cli \
   target/py-venv/bin/python tests/chatkit/bench_vs_reference.py --threads "${BENCH_THREADS:-300}"
 npx vitest bench --run ui/src/chat/longThread
 
-# The .deb as released (everything but the updater signatures, which need the release key).
+# The .deb as released (everything but the updater signatures, which need the release key),
+# recompressed with xz by .ci/tauri as the release workflow does.
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 find_deb() { ls -t target/release/bundle/deb/*_"${version}"_*.deb 2>/dev/null | head -n 1; }
-if [ -z "$(find_deb)" ]; then
-  npx tauri build --bundles deb --config '{"bundle":{"createUpdaterArtifacts":false}}'
+if [ -z "$(find_deb)" ] || [ "$(ar t "$(find_deb)" | tail -n 1)" != data.tar.xz ]; then
+  bash .ci/tauri build --bundles deb --config '{"bundle":{"createUpdaterArtifacts":false}}'
 fi
 deb=$(find_deb)
 awk -v bytes="$(stat -c %s "$deb")" -v name="$deb" \

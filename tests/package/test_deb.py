@@ -52,6 +52,10 @@ def window_mapped(display: str, title: str) -> bool:
         dpy.close()
 
 
+def test_the_deb_depends_on_the_system_sqlite_its_binaries_link():
+    assert "libsqlite3-0" in field(built_deb(), "Depends")
+
+
 @pytest.fixture
 def installed():
     deb = built_deb()
