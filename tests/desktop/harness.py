@@ -10,6 +10,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,30 +230,45 @@ def app_pids(home: Path) -> list[int]:
     return pids
 
 
-def close_app_window(display: str) -> bool:
-    """Closes the app's window the way a window manager does (WM_DELETE_WINDOW)."""
-    from Xlib import X, display as xdisplay, protocol
+@contextmanager
+def top_window(display: str, title: str = APP_TITLE, viewable: bool = False):
+    """The first window with this title on the display (None when there is none), while the
+    X connection that found it stays open."""
+    from Xlib import X, display as xdisplay
 
     dpy = xdisplay.Display(display)
     try:
+        found = None
         pending = [dpy.screen().root]
-        while pending:
+        while pending and found is None:
             window = pending.pop()
             try:
-                if window.get_wm_name() == "Todo Assistant":
-                    protocols = dpy.intern_atom("WM_PROTOCOLS")
-                    delete = dpy.intern_atom("WM_DELETE_WINDOW")
-                    event = protocol.event.ClientMessage(
-                        window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))
-                    window.send_event(event, event_mask=X.NoEventMask)
-                    dpy.flush()
-                    return True
-                pending.extend(window.query_tree().children)
+                if window.get_wm_name() == title and (
+                        not viewable or window.get_attributes().map_state == X.IsViewable):
+                    found = window
+                else:
+                    pending.extend(window.query_tree().children)
             except Exception:  # a window may vanish while we walk the tree
                 continue
-        return False
+        yield dpy, found
     finally:
         dpy.close()
+
+
+def close_app_window(display: str) -> bool:
+    """Closes the app's window the way a window manager does (WM_DELETE_WINDOW)."""
+    from Xlib import X, protocol
+
+    with top_window(display) as (dpy, window):
+        if window is None:
+            return False
+        protocols = dpy.intern_atom("WM_PROTOCOLS")
+        delete = dpy.intern_atom("WM_DELETE_WINDOW")
+        event = protocol.event.ClientMessage(
+            window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))
+        window.send_event(event, event_mask=X.NoEventMask)
+        dpy.flush()
+        return True
 
 
 def wait_app_closed(home: Path, display: str, timeout: float = 60) -> None:

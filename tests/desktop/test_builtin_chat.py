@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from harness import (
-    APP_IDENTIFIER, ROOT, WebDriver, app_binary, app_data_dir, app_environment, choose_chat_view, wait_app_closed,
-    wait_for,
+    APP_IDENTIFIER, ROOT, WebDriver, app_binary, app_data_dir, app_environment, choose_chat_view, top_window,
+    wait_app_closed, wait_for,
 )
 
 sys.path.insert(0, str(ROOT / "tests" / "agent"))
@@ -104,23 +104,12 @@ def check_narrow(driver: WebDriver) -> None:
 def focus_app_window(display: str) -> None:
     """Gives the app's window the keyboard, as a window manager would (Xvfb has none), so the
     page is focused and :focus-visible can match."""
-    from Xlib import X, display as xdisplay
+    from Xlib import X
 
-    dpy = xdisplay.Display(display)
-    try:
-        pending = [dpy.screen().root]
-        while pending:
-            window = pending.pop()
-            try:
-                if window.get_wm_name() == "Todo Assistant" and window.get_attributes().map_state == X.IsViewable:
-                    window.set_input_focus(X.RevertToParent, X.CurrentTime)
-                    dpy.sync()
-                    return
-                pending.extend(window.query_tree().children)
-            except Exception:  # a window may vanish while we walk the tree
-                continue
-    finally:
-        dpy.close()
+    with top_window(display, viewable=True) as (dpy, window):
+        assert window is not None, "the app has no window on the display"
+        window.set_input_focus(X.RevertToParent, X.CurrentTime)
+        dpy.sync()
 
 
 def tab_to_send(driver: WebDriver, display: str, words: str) -> None:

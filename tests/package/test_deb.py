@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT, Xvfb, app_environment, close_app_window, unique_colors, wait_for
+from harness import ROOT, Xvfb, app_environment, close_app_window, top_window, unique_colors, wait_for
 
 BUNDLE_DIR = ROOT / "target" / "release" / "bundle" / "deb"
 VERSION = tomllib.loads((ROOT / "Cargo.toml").read_text())["package"]["version"]
@@ -34,22 +34,8 @@ def field(deb: Path, name: str) -> str:
 
 def window_mapped(display: str, title: str) -> bool:
     """Whether a viewable top-level window with this title is on the display."""
-    from Xlib import X, display as xdisplay
-
-    dpy = xdisplay.Display(display)
-    try:
-        pending = [dpy.screen().root]
-        while pending:
-            window = pending.pop()
-            try:
-                if window.get_wm_name() == title and window.get_attributes().map_state == X.IsViewable:
-                    return True
-                pending.extend(window.query_tree().children)
-            except Exception:  # a window may vanish while we walk the tree
-                continue
-        return False
-    finally:
-        dpy.close()
+    with top_window(display, title, viewable=True) as (_, window):
+        return window is not None
 
 
 def test_the_deb_depends_on_the_system_sqlite_its_binaries_link():
