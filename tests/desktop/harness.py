@@ -175,6 +175,24 @@ class WebDriver:
     def click(self, css: str) -> None:
         self.request("POST", self.s(f"/element/{self.wait_find(css)}/click"), {})
 
+    def pick(self, select_css: str, value: str) -> None:
+        """Clicks the option of a <select> whose value is `value`: the property, which is what
+        the select submits (an option whose text is its value may carry no value attribute)."""
+        def option():
+            return self.script(
+                "return [...document.querySelectorAll(arguments[0] + ' option')]"
+                ".find((o) => o.value === arguments[1]) ?? null", select_css, value)
+
+        found = wait_for(option, 30, f"option {value} in {select_css}")
+        self.request("POST", self.s(f"/element/{next(iter(found.values()))}/click"), {})
+
+    def hover(self, css: str) -> None:
+        """Moves the pointer onto the element, as a person does: WebKit fires the events."""
+        element = {"element-6066-11e4-a52e-4f735466cecf": self.wait_find(css)}
+        move = {"type": "pointerMove", "duration": 0, "origin": element, "x": 0, "y": 0}
+        pointer = {"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": [move]}
+        self.request("POST", self.s("/actions"), {"actions": [pointer]})
+
     def type(self, css: str, text: str) -> None:
         self.request("POST", self.s(f"/element/{self.wait_find(css)}/value"), {"text": text})
 

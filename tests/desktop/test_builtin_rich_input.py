@@ -96,7 +96,7 @@ def test_mention_and_screenshot_in_the_builtin_chat(xvfb, tmp_path):
                 == "@Buy groceries"
 
             # Hovering the tag previews the task as it is now.
-            driver.script("document.querySelector('.task-tag').dispatchEvent(new MouseEvent('mouseover', {bubbles: true}))")
+            driver.hover(".builtin-chat .message.user .task-tag")
             wait_for(lambda: "Completed" in (driver.script(
                 "return document.querySelector('.task-preview')?.innerText ?? ''")), 15, "the tag's preview")
 

@@ -36,13 +36,13 @@ def test_ollama_preset_without_a_keychain_tests_the_server_and_chats(xvfb, tmp_p
         driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
         try:
             wait_for(lambda: "Welcome to Todo Assistant" in driver.text(), 60, "the onboarding screen")
-            driver.click("select[name=model-preset] option[value=ollama]")
+            driver.pick("select[name=model-preset]", "ollama")
             wait_for(lambda: "Ollama API key (optional)" in driver.text(), 10, "the Ollama preset")
             assert driver.script("return document.querySelector('input[type=url]').value") == "http://localhost:11434/v1"
             set_field(driver, "input[type=url]", fake.base_url)
             driver.click("button[type=button].test-connection")
             wait_for(lambda: "the server offers 3 models" in driver.text(), 20, "Test connection's answer")
-            driver.click("select[name=server-models] option[value='llama3.1:8b']")
+            driver.pick("select[name=server-models]", "llama3.1:8b")
             assert driver.script("return document.querySelector('input[name=model]').value") == "llama3.1:8b"
             screenshot(xvfb, "local-server-onboarding-light")
             driver.click("button[type=submit]")
@@ -87,7 +87,7 @@ def test_ollama_preset_without_a_keychain_tests_the_server_and_chats(xvfb, tmp_p
             driver.click("button[type=button].test-connection")
             wait_for(lambda: "the server offers 3 models" in driver.text(), 20, "Test connection's answer")
             screenshot(xvfb, "local-server-settings-dark")
-            driver.click("select[name=model-preset] option[value=azure]")
+            driver.pick("select[name=model-preset]", "azure")
             set_field(driver, "input[name=azure-resource]", "contoso")
             set_field(driver, "input[name=azure-deployment]", "gpt-4o-mini")
             set_field(driver, "input[name=azure-api-version]", "2024-10-21")

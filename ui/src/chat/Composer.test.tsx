@@ -107,7 +107,7 @@ function renderComposer() {
 }
 
 function type(box: HTMLTextAreaElement, text: string) {
-  fireEvent.change(box, { target: { value: text, selectionStart: text.length } });
+  fireEvent.input(box, { target: { value: text, selectionStart: text.length } });
 }
 
 const PNG_BYTES = "\x89PNG\r\n\x1a\n-image-bytes";

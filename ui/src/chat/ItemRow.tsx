@@ -1,4 +1,4 @@
-import { memo, useState } from "react";
+import { memo, useLayoutEffect, useState } from "react";
 import { ClientToolCallView, GeneratedImageView, TaskItemView, WorkflowView } from "./ItemViews";
 import { Markdown } from "./Markdown";
 import { CopyButton, EditIcon, EditMessage } from "./MessageActions";
@@ -34,6 +34,7 @@ export const ItemRow = memo(function ItemRow({
   canRetry,
   canEdit,
   actions,
+  onRender,
 }: {
   store: ThreadStore;
   id: string;
@@ -42,8 +43,13 @@ export const ItemRow = memo(function ItemRow({
   /** The newest question: it can be edited and sent again. */
   canEdit: boolean;
   actions: RowActions;
+  /** Told after each render of this row: the long-thread test and bench count them. */
+  onRender?: ((id: string) => void) | undefined;
 }) {
   const item = useThread(store, (s) => s.items[id]);
+  useLayoutEffect(() => {
+    onRender?.(id);
+  });
   const streaming = useThread(store, (s) => s.inFlight[id] === true);
   const busy = useThread(store, (s) => s.streaming);
   if (!item) return null;

@@ -4,7 +4,7 @@ import {
   useVirtualizer,
   type Virtualizer,
 } from "@tanstack/react-virtual";
-import { Profiler, useEffect, useLayoutEffect, useRef, type ReactNode } from "react";
+import { useEffect, useLayoutEffect, useRef, type ReactNode } from "react";
 import { ItemRow, type RowActions } from "./ItemRow";
 import { lastAnswerId, lastUserMessageId, type ThreadState } from "./threadState";
 import { useThread, type ThreadStore } from "./threadStore";
@@ -110,9 +110,6 @@ export function MessageList({
           style={{ height: virtualizer.getTotalSize() }}>
           {rows.map((row) => {
             const id = ids[row.index] ?? "";
-            const content = (
-              <ItemRow store={store} id={id} canRetry={id === retryId} canEdit={editable && id === editId} actions={actions} />
-            );
             return (
               <div
                 key={row.key}
@@ -125,13 +122,8 @@ export function MessageList({
                 aria-setsize={older.hasMore ? -1 : ids.length}
                 style={{ transform: `translateY(${row.start}px)` }}
               >
-                {onRowRender ? (
-                  <Profiler id={id} onRender={() => { onRowRender(id); }}>
-                    {content}
-                  </Profiler>
-                ) : (
-                  content
-                )}
+                <ItemRow store={store} id={id} canRetry={id === retryId} canEdit={editable && id === editId}
+                  actions={actions} onRender={onRowRender} />
               </div>
             );
           })}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { AppError } from "../bindings";
 import { ErrorBanner } from "../shared/ErrorBanner";
 import { asAppError } from "../shared/ipc";
+import { focusOnMount } from "../shared/focusOnMount";
 import type { ChatKitClient } from "./chatkitClient";
 import type { Page, ThreadMetadata } from "./protocol";
 import { useRefreshWhileVisible } from "./useRefreshWhileVisible";
@@ -135,7 +136,7 @@ export function ThreadHistory({
               ) : confirming === thread.id ? (
                 <div className="thread-confirm" role="group" aria-label={`Delete ${title}?`}>
                   <span className="small">Delete “{title}”?</span>
-                  <button type="button" className="danger small-button" autoFocus onClick={() => void remove(thread)}>
+                  <button type="button" className="danger small-button" ref={focusOnMount} onClick={() => void remove(thread)}>
                     Delete
                   </button>
                   <button type="button" className="small-button" onClick={() => { setConfirming(null); }}>
@@ -189,7 +190,7 @@ function RenameField({ title, onDone, onCancel }: { title: string; onDone: (titl
   };
   return (
     <form className="thread-rename" onSubmit={(e) => { e.preventDefault(); end(true); }}>
-      <input aria-label="Chat title" value={value} autoFocus maxLength={120}
+      <input aria-label="Chat title" value={value} ref={focusOnMount} maxLength={120}
         onChange={(e) => { setValue(e.target.value); }}
         onKeyDown={(e) => { if (e.key === "Escape") { e.preventDefault(); end(false); } }}
         onBlur={() => { end(true); }} />

@@ -66,7 +66,7 @@ describe("message actions", () => {
 
     fireEvent.click(screen.getByRole("button", { name: "Edit message" }));
     const again = screen.getByRole("textbox", { name: "Edited message" });
-    fireEvent.change(again, { target: { value: "Question two, better" } });
+    fireEvent.input(again, { target: { value: "Question two, better" } });
     fireEvent.keyDown(again, { key: "Enter" });
     expect(editMessage).toHaveBeenCalledWith("item_2", "Question two, better");
   });

@@ -1,5 +1,6 @@
 import type { KeyboardEvent, MouseEvent } from "react";
 import type { Task } from "../bindings";
+import { focusOnMount } from "../shared/focusOnMount";
 import { isTyping } from "./keys";
 
 /** Every row is this tall, which is what lets the list mount only the rows in view. */
@@ -161,7 +162,7 @@ export function TaskEditorRow({ task, index, top, draft, saving, onChange, onSav
           className="edit-title"
           aria-label="Title"
           value={draft.title}
-          autoFocus
+          ref={focusOnMount}
           disabled={saving}
           onFocus={(e) => { e.currentTarget.select(); }}
           onChange={(e) => { onChange({ ...draft, title: e.target.value }); }}

@@ -191,7 +191,7 @@ describe("TasksView", () => {
     render(<Harness />);
     await screen.findByText("Buy milk");
     const box = screen.getByRole("textbox", { name: "New task" });
-    fireEvent.change(box, { target: { value: "x".repeat(201) } });
+    fireEvent.input(box, { target: { value: "x".repeat(201) } });
     fireEvent.submit(box);
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("at most 200 characters");
