@@ -12,6 +12,7 @@ pub use todo_assistant_core::{
 };
 
 use tauri::{Manager, RunEvent};
+use tauri_plugin_window_state::{StateFlags, WindowExt};
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -158,6 +159,45 @@ fn start_sync(
     runner
 }
 
+/// The global the page reads its first settings from (ui/src/startSettings.ts).
+const START_SETTINGS_GLOBAL: &str = "__TODO_ASSISTANT_START_SETTINGS__";
+
+/// Creates the main window (`"create": false` in tauri.conf.json) with the settings already
+/// in the page, so its first render is the real view rather than a wait for an IPC answer
+/// (issue 13: start to first paint). The page asks again after it paints, which also covers
+/// a reload. Settings hold no secrets; the script runs in the top frame only.
+fn create_main_window(
+    app: &tauri::App,
+    settings: &error::AppResult<broker::connection::Settings>,
+) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+        .unwrap_or_default();
+    let mut window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?;
+    if let Some(json) = settings
+        .as_ref()
+        .ok()
+        .and_then(|s| serde_json::to_string(s).ok())
+    {
+        window = window.initialization_script(format!("window.{START_SETTINGS_GLOBAL} = {json};"));
+    }
+    let window = window.build()?;
+    // The plugin restores the saved size too, but only once the event loop reaches the new
+    // window, after setup has shown it; restored here, it maps at the saved size.
+    window.restore_state(window_state_flags())?;
+    Ok(())
+}
+
+/// All of the window's state but whether it is visible: setup shows it.
+fn window_state_flags() -> StateFlags {
+    StateFlags::all() - StateFlags::VISIBLE
+}
+
 fn focus_main_window(app: &tauri::AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
@@ -193,10 +233,7 @@ pub fn run() {
         // and be resized after, which a window manager or a test can observe as the wrong size).
         .plugin(
             tauri_plugin_window_state::Builder::default()
-                .with_state_flags(
-                    tauri_plugin_window_state::StateFlags::all()
-                        - tauri_plugin_window_state::StateFlags::VISIBLE,
-                )
+                .with_state_flags(window_state_flags())
                 .build(),
         )
         .plugin(tauri_plugin_store::Builder::default().build())
@@ -254,7 +291,8 @@ pub fn run() {
                 settings_recovery,
             });
             app.manage(updates::Updates::default());
-            focus_main_window(handle);
+            create_main_window(app, &app.state::<AppState>().settings())?;
+            focus_main_window(app.handle());
             let launched = LAUNCHED.get_or_init(Instant::now);
             tracing::info!(ms = launched.elapsed().as_millis() as u64, "window shown");
             Ok(())

@@ -113,6 +113,38 @@ describe("App", () => {
     expect(customElements.get("openai-chatkit")).toBeUndefined();
   });
 
+  it("renders the shell from the settings the window was created with, before get_settings answers", () => {
+    const asked: string[] = [];
+    mockIPC((cmd) => {
+      asked.push(cmd);
+      return new Promise(() => undefined); // the core never answers
+    });
+    (window as unknown as Record<string, unknown>).__TODO_ASSISTANT_START_SETTINGS__ = SETTINGS;
+    try {
+      render(<App />);
+      // The first render, with no IPC answered: the shell, not the blank wait.
+      expect(within(nav()).getByRole("button", { name: /Tasks/ })).toBeTruthy();
+      expect(asked).toContain("get_settings");
+    } finally {
+      delete (window as unknown as Record<string, unknown>).__TODO_ASSISTANT_START_SETTINGS__;
+    }
+  });
+
+  it("takes the core's settings when they differ from the window's start settings (a reload)", async () => {
+    fakeCore({ ...SETTINGS, connection: null });
+    (window as unknown as Record<string, unknown>).__TODO_ASSISTANT_START_SETTINGS__ = SETTINGS;
+    try {
+      render(<App />);
+      expect(within(nav()).getByRole("button", { name: /Tasks/ })).toBeTruthy();
+      // No connection in the core's answer: onboarding replaces the shell.
+      await waitFor(() => {
+        expect(screen.queryByRole("navigation", { name: "Views" })).toBeNull();
+      });
+    } finally {
+      delete (window as unknown as Record<string, unknown>).__TODO_ASSISTANT_START_SETTINGS__;
+    }
+  });
+
   it("shows whether the app is online, and offline opens the built-in chat and keeps tasks usable", async () => {
     fakeCore();
     setOnline(false);

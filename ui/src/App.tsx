@@ -4,6 +4,7 @@ import { ChatPane } from "./chat/ChatPane";
 import { ErrorBanner } from "./shared/ErrorBanner";
 import { asAppError, unwrap } from "./shared/ipc";
 import { OnlineStatus } from "./shared/OnlineStatus";
+import { freshest, startSettings } from "./startSettings";
 import { SyncStatusLine } from "./sync/SyncBar";
 import { useSyncStatus } from "./sync/useSyncStatus";
 import { Onboarding, SettingsView } from "./lazyViews";
@@ -15,11 +16,14 @@ import { useStartupUpdateCheck } from "./updates/useStartupUpdateCheck";
 type View = "chat" | "tasks" | "settings";
 
 export function App() {
-  const [settings, setSettings] = useState<Settings | null>(null);
+  const [settings, setSettings] = useState<Settings | null>(startSettings);
   const [error, setError] = useState<AppError | null>(null);
 
   useEffect(() => {
-    unwrap(commands.getSettings()).then(setSettings, (e: unknown) => { setError(asAppError(e)); });
+    unwrap(commands.getSettings()).then(
+      (fetched) => { setSettings((current) => freshest(current, fetched)); },
+      (e: unknown) => { setError(asAppError(e)); },
+    );
   }, []);
   useStartupUpdateCheck(settings?.updates);
 
