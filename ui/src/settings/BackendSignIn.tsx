@@ -1,7 +1,10 @@
 import type { BackendStatus } from "../bindings";
 import type { Draft } from "./connectionDraft";
+import { lazyFormat } from "../shared/lazyFormat";
 
-const expiryFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const expiryFormat = lazyFormat(
+  () => new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }),
+);
 
 /** "Signed in as …": who, and until when. Never the token itself. */
 export function signedInText(status: BackendStatus): string {
@@ -10,7 +13,7 @@ export function signedInText(status: BackendStatus): string {
   if (status.expires_at === null) return `${who}.`;
   const until = new Date(status.expires_at * 1000);
   const expired = until.getTime() <= Date.now();
-  return `${who}. ${expired ? "The sign-in ended" : "Valid until"} ${expiryFormat.format(until)}.`;
+  return `${who}. ${expired ? "The sign-in ended" : "Valid until"} ${expiryFormat().format(until)}.`;
 }
 
 /**

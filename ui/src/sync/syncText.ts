@@ -1,4 +1,5 @@
 import type { Conflict, JsonValue, SyncStatus } from "../bindings";
+import { lazyFormat } from "../shared/lazyFormat";
 
 /** How the sync line looks: calm when all is well, asking for attention when not. */
 export type SyncTone = "ok" | "pending" | "busy" | "offline" | "attention" | "error";
@@ -55,15 +56,17 @@ export function syncHeadline(
   return { tone: "ok", text: "All changes synced", detail: null, action: null };
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const timeFormat = lazyFormat(() => new Intl.DateTimeFormat(undefined, { timeStyle: "short" }));
+const dateTimeFormat = lazyFormat(
+  () => new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }),
+);
 
 /** "Last synced 10:42" today, with the date before that; `null` when it never synced. */
 export function lastSyncedText(iso: string | null, now: Date = new Date()): string | null {
   if (!iso) return null;
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return null;
-  const format = at.toDateString() === now.toDateString() ? timeFormat : dateTimeFormat;
+  const format = at.toDateString() === now.toDateString() ? timeFormat() : dateTimeFormat();
   return `Last synced ${format.format(at)}`;
 }
 

@@ -2,6 +2,7 @@ import type { KeyboardEvent, MouseEvent } from "react";
 import type { Task } from "../bindings";
 import { focusOnMount } from "../shared/focusOnMount";
 import { isTyping } from "./keys";
+import { lazyFormat } from "../shared/lazyFormat";
 
 /** Every row is this tall, which is what lets the list mount only the rows in view. */
 export const ROW_HEIGHT = 52;
@@ -9,20 +10,22 @@ export const ROW_HEIGHT = 52;
 /** A task being edited in place; kept by the view so scrolling it away loses nothing. */
 export type Draft = { id: string; title: string; description: string };
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dateFormat = lazyFormat(() => new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }));
+const timeFormat = lazyFormat(() => new Intl.DateTimeFormat(undefined, { timeStyle: "short" }));
+const dateTimeFormat = lazyFormat(
+  () => new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }),
+);
 
-function formatDate(iso: string, format: Intl.DateTimeFormat): string {
+function formatDate(iso: string, format: () => Intl.DateTimeFormat): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : format.format(date);
+  return Number.isNaN(date.getTime()) ? "" : format().format(date);
 }
 
 /** The time for today's changes, the date for older ones. `today` is `Date.toDateString()`. */
 export function shortWhen(iso: string, today: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
-  return date.toDateString() === today ? timeFormat.format(date) : dateFormat.format(date);
+  return date.toDateString() === today ? timeFormat().format(date) : dateFormat().format(date);
 }
 
 export function rowId(task: Task): string {

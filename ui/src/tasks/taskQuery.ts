@@ -1,4 +1,5 @@
 import type { Task } from "../bindings";
+import { lazyFormat } from "../shared/lazyFormat";
 
 /** Which tasks the view shows by status. */
 export type StatusFilter = "all" | "pending" | "completed";
@@ -41,7 +42,7 @@ export function countByStatus(tasks: readonly Task[]): StatusCounts {
   return { all: tasks.length, pending: tasks.length - completed, completed };
 }
 
-const titleCollator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+const titleCollator = lazyFormat(() => new Intl.Collator(undefined, { sensitivity: "base", numeric: true }));
 
 /** Milliseconds since the epoch; timestamps vary in their fraction digits, so strings do not compare. */
 function time(iso: string): number {
@@ -58,7 +59,7 @@ export function sortTasks(tasks: readonly Task[], order: SortOrder): Task[] {
   }));
   keyed.sort((a, b) => {
     let by = 0;
-    if (order === "title") by = titleCollator.compare(a.task.title, b.task.title);
+    if (order === "title") by = titleCollator().compare(a.task.title, b.task.title);
     else if (order === "oldest") by = a.at - b.at;
     else by = b.at - a.at;
     return by !== 0 ? by : a.index - b.index;
