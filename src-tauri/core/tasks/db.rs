@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode as SqliteCode, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode as SqliteCode};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -182,37 +182,24 @@ pub fn open(data_dir: &Path) -> AppResult<(Connection, Vec<Recovery>)> {
     retry_busy(|| conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"))
         .map_err(|e| sql_error("configure", e))?;
     if version < SCHEMA_VERSION {
-        migrate(&mut conn, data_dir, &mut recoveries)?;
+        migrate(&conn, data_dir, &mut recoveries)?;
     }
     Ok((conn, recoveries))
 }
 
 /// Runs the missing migrations in one transaction. Several processes may open a new folder
 /// at once: the write lock makes one of them migrate, and the others find it done.
-fn migrate(
-    conn: &mut Connection,
-    data_dir: &Path,
-    recoveries: &mut Vec<Recovery>,
-) -> AppResult<()> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| sql_error("lock", e))?;
-    let from = user_version(&tx)?;
-    if from > SCHEMA_VERSION {
-        return Err(newer(from));
-    }
-    for (n, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
-        tx.execute_batch(sql)
-            .map_err(|e| sql_error(&format!("migrate (step {})", n + 1), e))?;
-    }
-    let imported = if from == 0 {
-        import_legacy(&tx, data_dir, recoveries)?
-    } else {
-        false
+fn migrate(conn: &Connection, data_dir: &Path, recoveries: &mut Vec<Recovery>) -> AppResult<()> {
+    // Retried like every other write lock: SQLite can answer busy at once, without its busy
+    // handler, while another process recovers the log a killed one left.
+    retry_busy(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(|e| sql_error("lock", e))?;
+    let imported = match migrate_locked(conn, data_dir, recoveries) {
+        Ok(imported) => imported,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
     };
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-        .map_err(|e| sql_error("migrate", e))?;
-    tx.commit().map_err(|e| sql_error("migrate", e))?;
     if imported {
         // Kept as the backup of what was imported; a crash before this rename leaves
         // tasks.json in place, and it is ignored from now on all the same.
@@ -223,6 +210,32 @@ fn migrate(
         tracing::info!("imported tasks.json into tasks.db");
     }
     Ok(())
+}
+
+/// The migration inside the write lock, committed; whether tasks.json was imported.
+fn migrate_locked(
+    conn: &Connection,
+    data_dir: &Path,
+    recoveries: &mut Vec<Recovery>,
+) -> AppResult<bool> {
+    let from = user_version(conn)?;
+    if from > SCHEMA_VERSION {
+        return Err(newer(from));
+    }
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        conn.execute_batch(sql)
+            .map_err(|e| sql_error(&format!("migrate (step {})", n + 1), e))?;
+    }
+    let imported = if from == 0 {
+        import_legacy(conn, data_dir, recoveries)?
+    } else {
+        false
+    };
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(|e| sql_error("migrate", e))?;
+    conn.execute_batch("COMMIT")
+        .map_err(|e| sql_error("migrate", e))?;
+    Ok(imported)
 }
 
 #[derive(Deserialize)]
@@ -350,6 +363,26 @@ mod tests {
         assert_eq!(store.get("task_synced").unwrap().title, "Buy oat milk");
         assert_eq!(store.list(StatusFilter::All).len(), 2);
         assert_eq!(store.snapshot().sync.outbox.len(), 3);
+    }
+
+    #[test]
+    fn many_openers_of_one_new_folder_migrate_it_and_import_tasks_json_once() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(LEGACY_FILE), SCHEMA_2).unwrap();
+            let openers: Vec<_> = (0..6)
+                .map(|_| {
+                    let path = dir.path().to_path_buf();
+                    std::thread::spawn(move || open(&path).map(|(conn, _)| user_version(&conn)))
+                })
+                .collect();
+            for opener in openers {
+                assert_eq!(opener.join().unwrap().unwrap().unwrap(), SCHEMA_VERSION);
+            }
+            let store = TaskStore::open(dir.path()).unwrap();
+            assert_eq!(store.list(StatusFilter::All).len(), 2, "imported once");
+            assert_eq!(store.snapshot().sync.outbox.len(), 3);
+        }
     }
 
     #[test]
