@@ -58,6 +58,12 @@ fn json_body(value: &impl serde::Serialize) -> AppResult<ChatKitResponse> {
         .map_err(|e| AppError::internal(format!("could not encode a response: {e}")))
 }
 
+/// `threads.sync_custom_action`'s answer with an item, encoded straight from the item.
+#[derive(serde::Serialize)]
+struct UpdatedItem<'a> {
+    updated_item: &'a ThreadItem,
+}
+
 /// What a streaming op does once its checks passed.
 enum StreamPlan {
     CreateThread(UserMessageInput, Vec<Attachment>),
@@ -209,7 +215,9 @@ impl ChatKitServer {
                 match updated {
                     Some(item) => {
                         store.save_item(&meta.id, &item)?;
-                        json_body(&json!({ "updated_item": item }))
+                        json_body(&UpdatedItem {
+                            updated_item: &item,
+                        })
                     }
                     None => json_body(&json!({})),
                 }

@@ -1,11 +1,12 @@
 //! A folder of JSON documents, each a JSON object written crash-safely. The app reaches the
 //! folder through tauri-plugin-store (the app crate's `plugin_store.rs`); `serve` and tests reach the same
-//! files directly. Both write byte-identical files, so either can read what the other wrote.
+//! files directly. Both write the same JSON, so either can read what the other wrote.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{AppError, AppResult};
@@ -25,6 +26,13 @@ pub trait DocumentStore: Send + Sync {
     fn write_with(&self, name: &str, doc: &Document, flush: Flush) -> AppResult<()>;
     fn write(&self, name: &str, doc: &Document) -> AppResult<()> {
         self.write_with(name, doc, Flush::Now)
+    }
+    /// `write_with` for a document its caller encoded (a JSON object's bytes): plain files
+    /// take the bytes as they are, with no `Document` built in between.
+    fn write_encoded(&self, name: &str, bytes: &[u8], flush: Flush) -> AppResult<()> {
+        let doc: Document = serde_json::from_slice(bytes)
+            .map_err(|e| AppError::internal(format!("{name} is not a JSON object: {e}")))?;
+        self.write_with(name, &doc, flush)
     }
     /// Flushes what `write_with(.., Flush::Later)` left for later.
     fn sync(&self, name: &str) -> AppResult<()> {
@@ -134,8 +142,19 @@ pub fn list_names(root: &Path) -> AppResult<Vec<String>> {
     Ok(names)
 }
 
-/// Reads and parses a document file after `ensure_loadable` vetted it.
+/// Reads and parses a document file; one that does not parse goes through
+/// `ensure_loadable` (moved aside, its last good copy restored) and is read again.
 pub fn read_checked(path: &Path, recoveries: &Mutex<Vec<Recovery>>) -> AppResult<Option<Document>> {
+    // A whole file, every read but a damaged one's, costs one read and one parse.
+    match fs::read(path) {
+        Ok(bytes) => {
+            if let Ok(doc) = serde_json::from_slice(&bytes) {
+                return Ok(Some(doc));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(AppError::storage("read", path, e)),
+    }
     let recovery = atomic::ensure_loadable(path, parses_as_object)?;
     if recovery != Recovery::Clean {
         recoveries.lock().unwrap().push(recovery);
@@ -147,6 +166,15 @@ pub fn read_checked(path: &Path, recoveries: &Mutex<Vec<Recovery>>) -> AppResult
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(AppError::storage("read", path, e)),
     }
+}
+
+/// Document `name` parsed straight into `T` from its file (every `DocumentStore` keeps
+/// each document in `document_path`): one read and one parse, with no `Document` in
+/// between, for reads on every request. `None` when the file is missing, damaged or not a
+/// `T`; the caller then takes `DocumentStore::read`, which repairs and reports.
+pub fn read_file_as<T: DeserializeOwned>(root: &Path, name: &str) -> Option<T> {
+    let bytes = fs::read(document_path(root, name).ok()?).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 pub fn remove_file(path: &Path) -> AppResult<()> {
@@ -186,6 +214,10 @@ impl DocumentStore for FileDocuments {
 
     fn write_with(&self, name: &str, doc: &Document, flush: Flush) -> AppResult<()> {
         atomic::write_json_with(&document_path(&self.root, name)?, doc, flush)
+    }
+
+    fn write_encoded(&self, name: &str, bytes: &[u8], flush: Flush) -> AppResult<()> {
+        atomic::write_with(&document_path(&self.root, name)?, bytes, flush)
     }
 
     fn remove(&self, name: &str) -> AppResult<()> {

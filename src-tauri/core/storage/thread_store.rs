@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -19,7 +20,7 @@ use crate::chatkit::store::{page_after, ItemEdit, ThreadStore};
 use crate::chatkit::types::{Order, Page, ThreadItem, ThreadMetadata};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::atomic::{Flush, Recovery};
-use crate::storage::documents::{Document, DocumentStore, Stamp};
+use crate::storage::documents::{read_file_as, Document, DocumentStore, Stamp};
 use crate::storage::index_journal::{Cursor, Entry, Journal, Tail};
 
 pub const THREAD_SCHEMA_VERSION: u64 = 1;
@@ -135,7 +136,24 @@ fn not_found(what: &str, id: &str) -> AppError {
     AppError::new(ErrorCode::NotFound, format!("No {what} with id {id}."))
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(name: &str, doc: Document) -> AppResult<T> {
+/// The documents here, which say which schema wrote them.
+trait Versioned: DeserializeOwned {
+    fn schema_version(&self) -> u64;
+}
+
+impl Versioned for IndexDoc {
+    fn schema_version(&self) -> u64 {
+        self.schema_version
+    }
+}
+
+impl Versioned for ThreadDoc {
+    fn schema_version(&self) -> u64 {
+        self.schema_version
+    }
+}
+
+fn decode<T: Versioned>(name: &str, doc: Document) -> AppResult<T> {
     let version = doc
         .get("schema_version")
         .and_then(Value::as_u64)
@@ -146,7 +164,11 @@ fn decode<T: for<'de> Deserialize<'de>>(name: &str, doc: Document) -> AppResult<
             format!("{name} was written by a newer version of Todo Assistant (schema {version}); update the app to read it."),
         ));
     }
-    serde_json::from_value(Value::Object(doc)).map_err(|e| {
+    // Through bytes, so documents have one parser (`read_file_as`'s), not a second for
+    // `Value`s in the binary; this is only the path of files that needed a look first.
+    let bytes = serde_json::to_vec(&doc)
+        .map_err(|e| AppError::internal(format!("could not re-encode {name}: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
         AppError::new(
             ErrorCode::StorageCorrupt,
             format!("{name} does not have the expected shape: {e}"),
@@ -154,14 +176,10 @@ fn decode<T: for<'de> Deserialize<'de>>(name: &str, doc: Document) -> AppResult<
     })
 }
 
-fn encode<T: Serialize>(value: &T) -> AppResult<Document> {
-    match serde_json::to_value(value) {
-        Ok(Value::Object(doc)) => Ok(doc),
-        Ok(_) => Err(AppError::internal("a document must be a JSON object")),
-        Err(e) => Err(AppError::internal(format!(
-            "could not encode a document: {e}"
-        ))),
-    }
+/// A document's bytes for `write_encoded`: serialized once, with no `Value` tree.
+fn encode<T: Serialize>(value: &T) -> AppResult<Vec<u8>> {
+    serde_json::to_vec(value)
+        .map_err(|e| AppError::internal(format!("could not encode a document: {e}")))
 }
 
 fn apply_edit(items: &mut Vec<ThreadItem>, edit: &ItemEdit) -> AppResult<()> {
@@ -269,8 +287,7 @@ impl FileThreadStore {
         loop {
             let stamp = self.docs.stamp(INDEX)?;
             let mut index = Index::default();
-            if let Some(doc) = self.docs.read(INDEX)? {
-                let stored = decode::<IndexDoc>(INDEX, doc)?;
+            if let Some(stored) = self.read_doc::<IndexDoc>(INDEX)? {
                 index.generation = stored.generation;
                 index.next_seq = stored.next_seq;
                 for entry in stored.threads {
@@ -321,7 +338,8 @@ impl FileThreadStore {
     /// hold `lock_folder`.
     fn compact(&self, index: &mut Index) -> AppResult<()> {
         index.generation = index.generation.max(index.journal.generation.unwrap_or(0)) + 1;
-        self.docs.write(INDEX, &encode(&index.to_doc())?)?;
+        self.docs
+            .write_encoded(INDEX, &encode(&index.to_doc())?, Flush::Now)?;
         index.stamp = self.docs.stamp(INDEX)?;
         index.journal = self.journal.restart(index.generation)?;
         Ok(())
@@ -343,11 +361,24 @@ impl FileThreadStore {
         written
     }
 
-    fn read_thread_doc(&self, thread_id: &str) -> AppResult<ThreadDoc> {
-        match self.docs.read(thread_id)? {
-            Some(doc) => decode(thread_id, doc),
-            None => Err(not_found("thread", thread_id)),
+    /// Reads a document. items.list and threads.get_by_id read a thread on every request:
+    /// a whole file of this schema is parsed once, straight into `T`; any other goes
+    /// through `docs.read`, which repairs and reports, and `decode`.
+    fn read_doc<T: Versioned>(&self, name: &str) -> AppResult<Option<T>> {
+        if let Some(doc) = read_file_as::<T>(self.docs.root(), name) {
+            if doc.schema_version() <= THREAD_SCHEMA_VERSION {
+                return Ok(Some(doc));
+            }
         }
+        self.docs
+            .read(name)?
+            .map(|doc| decode(name, doc))
+            .transpose()
+    }
+
+    fn read_thread_doc(&self, thread_id: &str) -> AppResult<ThreadDoc> {
+        self.read_doc(thread_id)?
+            .ok_or_else(|| not_found("thread", thread_id))
     }
 
     fn require_thread(&self, index: &Index, thread_id: &str) -> AppResult<u64> {
@@ -379,7 +410,8 @@ impl FileThreadStore {
             thread: thread.clone(),
             items: items.to_vec(),
         };
-        self.docs.write(&thread.id, &encode(&doc)?)?;
+        self.docs
+            .write_encoded(&thread.id, &encode(&doc)?, Flush::Now)?;
         index.insert(seq, thread.clone());
         Ok(seq)
     }
@@ -395,7 +427,7 @@ impl FileThreadStore {
         for edit in edits {
             apply_edit(&mut doc.items, edit)?;
         }
-        self.docs.write_with(thread_id, &encode(&doc)?, flush)
+        self.docs.write_encoded(thread_id, &encode(&doc)?, flush)
     }
 }
 
@@ -460,7 +492,7 @@ impl ThreadStore for FileThreadStore {
         let mut doc = self.read_thread_doc(&thread.id)?;
         doc.thread = thread.clone();
         self.docs
-            .write_with(&thread.id, &encode(&doc)?, Flush::Later)
+            .write_encoded(&thread.id, &encode(&doc)?, Flush::Later)
     }
 
     fn load_threads(
@@ -882,6 +914,38 @@ mod tests {
                 ..
             }]
         ));
+    }
+
+    #[test]
+    fn a_damaged_thread_file_is_read_from_its_last_good_copy_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        store.save_thread(&thread("thr_a")).unwrap();
+        store
+            .add_item("thr_a", &message("thr_a", "m1", "one"))
+            .unwrap();
+        store
+            .add_item("thr_a", &message("thr_a", "m2", "two"))
+            .unwrap();
+        // Torn by something other than our writes; `.bak` holds the version before.
+        std::fs::write(
+            dir.path().join("thr_a.json"),
+            br#"{"schema_version":1,"seq""#,
+        )
+        .unwrap();
+        let items = store.load_items("thr_a", None, 10, Order::Asc).unwrap();
+        let ids: Vec<_> = items.data.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["m1"]);
+        assert!(matches!(
+            store.take_recoveries().as_slice(),
+            [Recovery::Quarantined {
+                restored_from_backup: true,
+                ..
+            }]
+        ));
+        // Whole again: read without a second report.
+        assert_eq!(store.load_item("thr_a", "m1").unwrap().id, "m1");
+        assert!(store.take_recoveries().is_empty());
     }
 
     #[test]
