@@ -28,7 +28,7 @@ pub fn mark_launch() {
 use crate::broker::keychain::OsKeychain;
 use crate::chatkit::ipc::IpcStreams;
 use crate::plugin_store::PluginDocuments;
-use crate::state::{AppPaths, AppState, SETTINGS_DOC};
+use crate::state::{AppPaths, AppState};
 use crate::storage::atomic::Recovery;
 use crate::storage::documents::DocumentStore;
 
@@ -144,10 +144,7 @@ fn start_sync(
         let settings_docs = settings_docs.clone();
         let keychain = keychain.clone();
         Box::pin(async move {
-            let settings = settings_docs
-                .read(SETTINGS_DOC)?
-                .map(|doc| broker::connection::Settings::from_entries(&doc))
-                .unwrap_or_default();
+            let settings = state::read_settings(settings_docs.as_ref())?;
             state::backend_sync_target(&settings, &keychain).await
         })
     };
@@ -257,8 +254,10 @@ pub fn run() {
             }
             tracing::info!(version = env!("CARGO_PKG_VERSION"), data = %data_dir.display(), "starting");
             let settings_docs = Arc::new(PluginDocuments::new(handle.clone(), data_dir.clone()));
-            // Reading once now surfaces a repaired settings file in Settings.
-            if let Err(e) = settings_docs.read(SETTINGS_DOC) {
+            // Read once now: a repaired settings file surfaces in Settings, and the window
+            // starts with these.
+            let start_settings = state::read_settings(settings_docs.as_ref());
+            if let Err(e) = &start_settings {
                 tracing::error!("settings unreadable: {}", e.message);
             }
             let settings_recovery = settings_docs
@@ -291,7 +290,7 @@ pub fn run() {
                 settings_recovery,
             });
             app.manage(updates::Updates::default());
-            create_main_window(app, &app.state::<AppState>().settings())?;
+            create_main_window(app, &start_settings)?;
             focus_main_window(app.handle());
             let launched = LAUNCHED.get_or_init(Instant::now);
             tracing::info!(ms = launched.elapsed().as_millis() as u64, "window shown");

@@ -29,6 +29,14 @@ use crate::tasks::store::TaskStore;
 
 pub const SETTINGS_DOC: &str = "settings";
 
+/// The settings in `docs`; the defaults when none were saved yet.
+pub fn read_settings(docs: &dyn DocumentStore) -> AppResult<Settings> {
+    Ok(docs
+        .read(SETTINGS_DOC)?
+        .map(|doc| Settings::from_entries(&doc))
+        .unwrap_or_default())
+}
+
 pub struct AppState {
     pub keychain: OsKeychain,
     pub settings_docs: Arc<PluginDocuments<Wry>>,
@@ -60,11 +68,7 @@ pub struct AppPaths {
 
 impl AppState {
     pub fn settings(&self) -> AppResult<Settings> {
-        Ok(self
-            .settings_docs
-            .read(SETTINGS_DOC)?
-            .map(|doc| Settings::from_entries(&doc))
-            .unwrap_or_default())
+        read_settings(self.settings_docs.as_ref())
     }
 
     pub fn save_settings(&self, settings: &Settings) -> AppResult<()> {
@@ -115,11 +119,11 @@ impl AppState {
         let keychain = self.keychain.clone();
         let environment = self.environment.clone();
         let config = move || {
-            let settings = settings_docs
-                .read(SETTINGS_DOC)?
-                .map(|doc| Settings::from_entries(&doc))
-                .unwrap_or_default();
-            local_model_config(&settings, &keychain, &environment)
+            local_model_config(
+                &read_settings(settings_docs.as_ref())?,
+                &keychain,
+                &environment,
+            )
         };
         Ok(Arc::new(Agent::new(
             ModelClient::new(RetryPolicy::from_env())?,
