@@ -76,6 +76,29 @@ impl<R: Runtime> PluginDocuments<R> {
         Ok(Some(store))
     }
 
+    /// Puts what was just written to `path` in the plugin's cache of document `name`.
+    fn remember(&self, name: &str, path: &std::path::Path, doc: &Document) -> AppResult<()> {
+        let cached = self.open.lock().unwrap().get(name).map(|(s, _)| s.clone());
+        let Some(store) = cached else {
+            // Not open yet: loading it now reads exactly what was just written.
+            return match self.load_store(name)? {
+                Some(_) => Ok(()),
+                None => Err(AppError::internal(format!("{} vanished", path.display()))),
+            };
+        };
+        store.clear();
+        for (key, value) in doc {
+            store.set(key.clone(), value.clone());
+        }
+        // Whoever must not miss another process's write in between holds `lock_folder`.
+        let stamp = documents::stamp_of(path)?;
+        self.open
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), (store, stamp));
+        Ok(())
+    }
+
     /// Takes every open document out of the plugin, so its exit-time save skips them.
     pub fn close_all(&self) {
         for (_, (store, _)) in self.open.lock().unwrap().drain() {
@@ -98,25 +121,16 @@ impl<R: Runtime> DocumentStore for PluginDocuments<R> {
     fn write_with(&self, name: &str, doc: &Document, flush: Flush) -> AppResult<()> {
         let path = documents::document_path(&self.root, name)?;
         atomic::write_json_with(&path, doc, flush)?;
-        let cached = self.open.lock().unwrap().get(name).map(|(s, _)| s.clone());
-        let Some(store) = cached else {
-            // Not open yet: loading it now reads exactly what was just written.
-            return match self.load_store(name)? {
-                Some(_) => Ok(()),
-                None => Err(AppError::internal(format!("{} vanished", path.display()))),
-            };
-        };
-        store.clear();
-        for (key, value) in doc {
-            store.set(key.clone(), value.clone());
-        }
-        // Whoever must not miss another process's write in between holds `lock_folder`.
-        let stamp = documents::stamp_of(&path)?;
-        self.open
-            .lock()
-            .unwrap()
-            .insert(name.to_string(), (store, stamp));
-        Ok(())
+        self.remember(name, &path, doc)
+    }
+
+    /// The caller's bytes go to the file as they are; the cache still needs them parsed.
+    fn write_encoded(&self, name: &str, bytes: &[u8], flush: Flush) -> AppResult<()> {
+        let doc: Document = serde_json::from_slice(bytes)
+            .map_err(|e| AppError::internal(format!("{name} is not a JSON object: {e}")))?;
+        let path = documents::document_path(&self.root, name)?;
+        atomic::write_with(&path, bytes, flush)?;
+        self.remember(name, &path, &doc)
     }
 
     fn remove(&self, name: &str) -> AppResult<()> {
