@@ -1,76 +1,52 @@
-import { createContext, memo, useContext, type ReactNode } from "react";
-import ReactMarkdown, { type Components } from "react-markdown";
-import rehypeSanitize from "rehype-sanitize";
-import remarkGfm from "remark-gfm";
-import { openableUrl } from "./openExternal";
+import { createContext, memo, useEffect, useSyncExternalStore } from "react";
+import type { MarkdownRenderer } from "./MarkdownRenderer";
 
 /** How a link in model text opens; the chat supplies one that reports failures. */
 export const OpenLinkContext = createContext<(href: string) => void>(() => undefined);
 
-interface HastNode {
-  type: string;
-  children?: HastNode[];
+// The renderer (react-markdown, GFM, sanitizing: most of the chat's script) loads when a
+// message first needs it, not with the chat: a new chat never pays for it (about 2.4 MB of
+// the web process at idle). The chat asks for it as a thread opens or a message is sent,
+// so what it shows is formatted from its first frame.
+let renderer: typeof MarkdownRenderer | null = null;
+let loading: Promise<void> | null = null;
+const listeners = new Set<() => void>();
+
+/** Loads the Markdown renderer once; a failed load is tried again on the next call. */
+export function loadMarkdown(): Promise<void> {
+  loading ??= import("./MarkdownRenderer").then(
+    (module) => {
+      renderer = module.MarkdownRenderer;
+      for (const listener of listeners) listener();
+    },
+    (error: unknown) => {
+      loading = null;
+      throw error;
+    },
+  );
+  return loading;
+}
+
+/** Whether Markdown renders formatted right away. */
+export function markdownLoaded(): boolean {
+  return renderer !== null;
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 /**
- * Raw HTML in model text is shown as the text it is, never parsed: no element the model
- * writes reaches the page. (react-markdown would drop it; showing it is more honest.)
+ * Model text as Markdown (GFM: lists, code, tables, links), sanitized and inert. Until the
+ * renderer has loaded (it normally has: see `loadMarkdown`), the text shows as it is.
  */
-function rehypeRawAsText() {
-  const walk = (node: HastNode) => {
-    if (node.type === "raw") node.type = "text";
-    node.children?.forEach(walk);
-  };
-  return walk;
-}
-
-function Link({ href, children }: { href?: string | undefined; children?: ReactNode }) {
-  const open = useContext(OpenLinkContext);
-  const url = openableUrl(href);
-  if (!url) return <span className="md-inert-link">{children}</span>;
-  return (
-    <a
-      href={url}
-      rel="noreferrer noopener"
-      title={url}
-      onClick={(event) => {
-        // The webview never navigates: the system browser opens the page.
-        event.preventDefault();
-        open(url);
-      }}
-    >
-      {children}
-    </a>
-  );
-}
-
-/** Images stay links: loading a model-chosen URL would tell that server we read it. */
-function ImageLink({ src, alt }: { src?: string | Blob | undefined; alt?: string | undefined }) {
-  const label = `Image: ${alt?.trim() || "untitled"}`;
-  return <Link href={typeof src === "string" ? src : undefined}>{label}</Link>;
-}
-
-const components: Components = {
-  a: ({ href, children }) => <Link href={href}>{children}</Link>,
-  img: ({ src, alt }) => <ImageLink src={src} alt={alt} />,
-  // Wide tables scroll inside the message instead of widening the chat.
-  table: ({ children }) => (
-    <div className="md-table">
-      <table>{children}</table>
-    </div>
-  ),
-};
-
-const remarkPlugins = [remarkGfm];
-const rehypePlugins = [rehypeRawAsText, rehypeSanitize];
-
-/** Model text as Markdown (GFM: lists, code, tables, links), sanitized and inert. */
 export const Markdown = memo(function Markdown({ text, className }: { text: string; className?: string }) {
-  return (
-    <div className={className ? `markdown ${className}` : "markdown"}>
-      <ReactMarkdown remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
-        {text}
-      </ReactMarkdown>
-    </div>
-  );
+  const Renderer = useSyncExternalStore(subscribe, () => renderer);
+  useEffect(() => {
+    if (!renderer) loadMarkdown().catch(() => undefined);
+  }, []);
+  const classes = className ? `markdown ${className}` : "markdown";
+  if (!Renderer) return <div className={`${classes} markdown-pending`}>{text}</div>;
+  return <Renderer text={text} className={classes} />;
 });

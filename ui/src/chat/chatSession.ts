@@ -10,6 +10,7 @@ import {
   type UserMessageItem,
 } from "./protocol";
 import type { Attachment } from "./attachments";
+import { loadMarkdown } from "./Markdown";
 import { PENDING_PREFIX, userMessageBefore } from "./threadState";
 import type { ThreadStore } from "./threadStore";
 
@@ -179,6 +180,8 @@ export function createChatSession({
         return;
       }
       store.dispatch({ type: "local.opening" });
+      // Loads beside the thread's items, so the thread shows formatted from its first frame.
+      const formatting = loadMarkdown().catch(() => undefined);
       try {
         const thread = await client.getThread(id);
         let items: ThreadItem[] = thread.items.data;
@@ -191,6 +194,7 @@ export function createChatSession({
           hasMore = newest.has_more;
           after = newest.after ?? newest.data[newest.data.length - 1]?.id ?? null;
         }
+        await formatting;
         if (ticket !== opened) return;
         store.dispatch({ type: "local.opened", thread, items, hasMore, after });
         // Opened from the history (or at start): the next start reopens it.
@@ -229,6 +233,8 @@ export function createChatSession({
       const trimmed = text.trim();
       const attachments = rich?.attachments ?? [];
       if ((!trimmed && attachments.length === 0) || running) return false;
+      // The answer is Markdown; the renderer loads while the request goes out.
+      void loadMarkdown().catch(() => undefined);
       const content = rich?.content ?? [{ type: "input_text", text: trimmed }];
       const thread = threadId();
       const pending: UserMessageItem = {

@@ -1,8 +1,11 @@
 import type { Widgets } from "@openai/chatkit";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { Markdown, OpenLinkContext } from "./Markdown";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadMarkdown, Markdown, OpenLinkContext } from "./Markdown";
 import { WidgetView } from "./widgets/WidgetView";
+
+// As the chat does before it shows a thread (markdownLoading.test.tsx covers the loading).
+beforeAll(() => loadMarkdown());
 
 afterEach(() => {
   cleanup();
