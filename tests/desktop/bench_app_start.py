@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, Xvfb, app_environment, wait_for, write_settings  # noqa: E402
+from harness import ROOT, Xvfb, app_environment, descendants, wait_for, write_settings  # noqa: E402
 
 TARGET_START_RATIO = 1.2
 TARGET_MEMORY_RATIO = 1.1
@@ -69,27 +69,6 @@ class Screen:
 
     def close(self) -> None:
         self.dpy.close()
-
-
-def descendants(root_pid: int) -> list[int]:
-    """The process and everything it started (WebKit's helpers), from /proc."""
-    children: dict[int, list[int]] = {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may hold spaces or parentheses; the ppid follows the last ')'.
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(proc.name))
-    found, pending = [], [root_pid]
-    while pending:
-        pid = pending.pop()
-        found.append(pid)
-        pending.extend(children.get(pid, []))
-    return found
 
 
 def pss_mb(pids: list[int]) -> dict[str, float]:

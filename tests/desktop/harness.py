@@ -256,6 +256,27 @@ def app_pids(home: Path) -> list[int]:
     return pids
 
 
+def descendants(root_pid: int) -> list[int]:
+    """The process and everything it started (WebKit's helpers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces or parentheses; the ppid follows the last ')'.
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(proc.name))
+    found, pending = [], [root_pid]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(children.get(pid, []))
+    return found
+
+
 @contextmanager
 def top_window(display: str, title: str = APP_TITLE, viewable: bool = False):
     """The first window with this title on the display (None when there is none), while the

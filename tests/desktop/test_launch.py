@@ -6,7 +6,7 @@ import time
 
 from Xlib import X, display as xdisplay, protocol
 
-from harness import APP_TITLE, app_binary, app_environment, unique_colors, wait_for
+from harness import APP_TITLE, app_binary, app_environment, descendants, unique_colors, wait_for
 
 
 def find_app_window(dpy):
@@ -118,3 +118,47 @@ def test_window_maps_draws_and_closes_cleanly(xvfb, tmp_path):
         if app.poll() is None:
             app.kill()
         log.close()
+
+
+def jit_pool(pid: int) -> list[str]:
+    """JavaScriptCore's JIT pool: a large region the process may both write and run (a few
+    small ones are libffi's closures, not the JIT's)."""
+    found = []
+    for line in open(f"/proc/{pid}/maps").read().splitlines():
+        span, perms = line.split()[:2]
+        start, end = (int(part, 16) for part in span.split("-"))
+        if perms.startswith("rwx") and end - start >= 16 << 20:
+            found.append(line)
+    return found
+
+
+def web_process_of(app) -> int:
+    return wait_for(lambda: next((pid for pid in descendants(app.pid)
+                                  if open(f"/proc/{pid}/comm").read().startswith("WebKitWebProces")), None),
+                    60, "the app's web process")
+
+
+def test_page_scripts_run_without_a_jit_unless_the_person_asks(xvfb, tmp_path):
+    """The webview interprets the page's JavaScript (less memory, no writable code); someone who
+    sets JSC_useJIT gets what they set."""
+    for choice, jit_expected in ((None, False), ("true", True)):
+        home = tmp_path / f"jit-{choice}"
+        env = app_environment(home, xvfb.display)
+        if choice is not None:
+            env["JSC_useJIT"] = choice
+        app, log = launch(env, home.with_suffix(".log"))
+        try:
+            dpy = xdisplay.Display(xvfb.display)
+            wait_mapped(dpy)
+            web = web_process_of(app)
+            # The page has run by the time the onboarding screen draws.
+            wait_for(lambda: unique_colors(xvfb.screenshot("jit")) >= 16, 60, "the onboarding screen", interval=1)
+            found = jit_pool(web)
+            assert bool(found) == jit_expected, (choice, found)
+            assert bool(jit_pool(app.pid)) == jit_expected, choice
+            close_like_a_window_manager(dpy, find_app_window(dpy))
+            assert app.wait(timeout=30) == 0
+        finally:
+            if app.poll() is None:
+                app.kill()
+            log.close()
