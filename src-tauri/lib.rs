@@ -75,7 +75,8 @@ pub fn ipc_builder() -> tauri_specta::Builder<tauri::Wry> {
         ])
         .events(tauri_specta::collect_events![
             commands::tasks::TasksChanged,
-            commands::tasks::SyncChanged
+            commands::tasks::SyncChanged,
+            commands::chatkit::ThreadsChanged
         ])
 }
 
@@ -129,6 +130,23 @@ fn open_tasks(
         }
     });
     Ok(store)
+}
+
+/// Tells the webview when the local chats change on disk, whoever changed them.
+fn watch_local_threads(app: &tauri::AppHandle, data_dir: &std::path::Path) {
+    use tauri_specta::Event;
+    let app = app.clone();
+    let watched = storage::history_watch::watch_history(
+        serve::local_threads_dir(data_dir),
+        storage::history_watch::HISTORY_WATCH_INTERVAL,
+        move || {
+            let _ = commands::chatkit::ThreadsChanged.emit(&app);
+            true
+        },
+    );
+    if let Err(e) = watched {
+        tracing::warn!("chats made elsewhere show after a restart: no watcher ({e})");
+    }
 }
 
 /// Starts background sync; its status reaches the webview as `SyncChanged`.
@@ -287,6 +305,7 @@ pub fn run() {
                 handle.clone(),
                 serve::local_threads_dir(&data_dir),
             ));
+            watch_local_threads(handle, &data_dir);
             let tasks = open_tasks(handle, &data_dir);
             let sync = tasks.as_ref().ok().map(|store| {
                 start_sync(handle, store.clone(), settings_docs.clone(), OsKeychain::for_app())

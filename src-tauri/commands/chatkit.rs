@@ -9,6 +9,12 @@ use crate::chatkit::proxy::ProxyAnswer;
 use crate::error::AppResult;
 use crate::state::AppState;
 
+/// The local connection's list of chats changed on disk (made, renamed or deleted here or by
+/// another process on the same data folder): the built-in chat's history reloads its first
+/// page instead of asking every few seconds.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ThreadsChanged;
+
 /// ChatKit's `getClientSecret(current)` for the local connection.
 #[tauri::command]
 #[specta::specta]

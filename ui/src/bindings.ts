@@ -346,10 +346,12 @@ async updateInstall() : Promise<Result<null, AppError>> {
 
 export const events = __makeEvents__<{
 syncChanged: SyncChanged,
-tasksChanged: TasksChanged
+tasksChanged: TasksChanged,
+threadsChanged: ThreadsChanged
 }>({
 syncChanged: "sync-changed",
-tasksChanged: "tasks-changed"
+tasksChanged: "tasks-changed",
+threadsChanged: "threads-changed"
 })
 
 /** user-defined constants **/
@@ -689,6 +691,12 @@ kind: string; task_id: string }
  * assistant, sync), so views follow without polling.
  */
 export type TasksChanged = TaskChange
+/**
+ * The local connection's list of chats changed on disk (made, renamed or deleted here or by
+ * another process on the same data folder): the built-in chat's history reloads its first
+ * page instead of asking every few seconds.
+ */
+export type ThreadsChanged = null
 export type TokenInfo = { user_id: string | null; expires_at: number | null; 
 /**
  * True when this call renewed the token.

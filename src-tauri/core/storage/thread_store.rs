@@ -24,7 +24,7 @@ use crate::storage::documents::{read_file_as, Document, DocumentStore, Stamp};
 use crate::storage::index_journal::{Cursor, Entry, Journal, Tail};
 
 pub const THREAD_SCHEMA_VERSION: u64 = 1;
-const INDEX: &str = "index";
+pub(crate) const INDEX: &str = "index";
 /// The journal is folded into the index once it has this many entries, or half as many
 /// as there are threads, whichever is more: each thread change then costs O(1) amortized.
 const COMPACT_AFTER: usize = 1000;

@@ -1,6 +1,6 @@
 import "./chat.css";
 import { useCallback, useEffect, useEffectEvent, useState, type ReactNode } from "react";
-import { commands, type AppError, type Settings } from "../bindings";
+import { commands, events, type AppError, type Settings } from "../bindings";
 import { CHATKIT_API_URL, START_PROMPTS } from "../chatkit/chatDefaults";
 import { runClientTool } from "../chatkit/clientTools";
 import { ConnectionErrorBanner } from "../chatkit/ConnectionErrorBanner";
@@ -20,6 +20,19 @@ import { openExternal } from "./openExternal";
 import { ThreadHistory, threadTitle } from "./ThreadHistory";
 import { useThread, createThreadStore } from "./threadStore";
 import { useChatModels } from "./useChatModels";
+import type { ChangeSource } from "./useRefreshWhileVisible";
+
+/** The core watches the local connection's chats on disk and says when they change. */
+const localThreadChanges: ChangeSource = (changed) => {
+  const listening = events.threadsChanged.listen(() => {
+    changed();
+  });
+  return () => {
+    void listening.then((stop) => {
+      stop();
+    });
+  };
+};
 
 /** Wide enough to show the history beside the thread rather than over it. */
 const WIDE = "(min-width: 960px)";
@@ -209,6 +222,7 @@ export function BuiltinChat({
               }}>
               <ThreadHistory
                 client={client}
+                changes={ownServer ? localThreadChanges : null}
                 current={thread}
                 onOpen={(threadId) => { openThread(threadId); }}
                 onRenamed={(renamed) => { store.dispatch({ type: "local.renamed", thread: renamed }); }}

@@ -5,7 +5,7 @@ import { asAppError } from "../shared/ipc";
 import { focusOnMount } from "../shared/focusOnMount";
 import type { ChatKitClient } from "./chatkitClient";
 import type { Page, ThreadMetadata } from "./protocol";
-import { useRefreshWhileVisible } from "./useRefreshWhileVisible";
+import { useRefreshWhileVisible, type ChangeSource } from "./useRefreshWhileVisible";
 
 /** Threads per page of the history list. */
 export const THREADS_PAGE = 20;
@@ -23,8 +23,11 @@ export function ThreadHistory({
   onOpen,
   onDeleted,
   onRenamed,
+  changes = null,
 }: {
   client: ChatKitClient;
+  /** Tells when the chats changed, where that can be watched; else the list asks again now and then. */
+  changes?: ChangeSource | null;
   current: ThreadMetadata | null;
   onOpen: (threadId: string) => void;
   onDeleted: (threadId: string) => void;
@@ -89,7 +92,7 @@ export function ThreadHistory({
         // A failed background refresh changes nothing; the next one tries again.
       },
     );
-  });
+  }, changes);
 
   // The open thread first if the list does not have it yet, and always with its newest title.
   const shown = current && !threads.some((t) => t.id === current.id) ? [current, ...threads] : threads;

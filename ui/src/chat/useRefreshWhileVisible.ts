@@ -1,27 +1,44 @@
 import { useEffect, useEffectEvent } from "react";
 
-/** How often the chat history asks again while the window is visible. */
+/** How often the chat history asks again while the window is visible, when nothing tells it. */
 export const HISTORY_REFRESH_MS = 3000;
 
+/** Says when the chats changed: calls `changed` on each change; returns how to stop. */
+export type ChangeSource = (changed: () => void) => () => void;
+
 /**
- * Calls `refresh` when the window comes back into view and every `everyMs` while it is
- * visible. Another process on the same data folder (`todo-assistant-cli serve`, a script)
- * can make, rename or delete chats; this is how the history shows them without a restart.
- * A first page of `threads.list` costs the core O(page), so asking often is cheap.
+ * Calls `refresh` when the window comes back into view, and when the chats change. Another
+ * process on the same data folder (`todo-assistant-cli serve`, a script) can make, rename or
+ * delete chats; this is how the history shows them without a restart. With `changes` (the
+ * local connection: the core watches the folder) it refreshes when told; without (a
+ * backend's server, which nothing here can watch) it asks every `everyMs` while visible.
  */
-export function useRefreshWhileVisible(refresh: () => void, everyMs = HISTORY_REFRESH_MS) {
+export function useRefreshWhileVisible(
+  refresh: () => void,
+  changes: ChangeSource | null,
+  everyMs = HISTORY_REFRESH_MS,
+) {
   const onRefresh = useEffectEvent(refresh);
   useEffect(() => {
     const whenVisible = () => {
       if (document.visibilityState === "visible") onRefresh();
     };
-    const timer = window.setInterval(whenVisible, everyMs);
+    const stop = changes
+      ? changes(() => {
+          onRefresh();
+        })
+      : (() => {
+          const timer = window.setInterval(whenVisible, everyMs);
+          return () => {
+            window.clearInterval(timer);
+          };
+        })();
     window.addEventListener("focus", whenVisible);
     document.addEventListener("visibilitychange", whenVisible);
     return () => {
-      window.clearInterval(timer);
+      stop();
       window.removeEventListener("focus", whenVisible);
       document.removeEventListener("visibilitychange", whenVisible);
     };
-  }, [everyMs]);
+  }, [changes, everyMs]);
 }
