@@ -225,20 +225,24 @@ def complete_local_onboarding(driver: WebDriver, key: str) -> None:
              "the main view after onboarding")
 
 
-def choose_chat_view(driver: WebDriver, choice: str) -> None:
-    """Settings → Chat view, as a person picks it ("auto", "chatkit" or "builtin"), then back to chat."""
-    driver.click("nav.sidebar button[data-view=settings]")
-    radio = f"input[name=chat-view][value={choice}]"
+def choose(driver: WebDriver, radio: str, what: str) -> None:
+    """Clicks the radio button `radio` until it is checked. Settings may still be laying out
+    (the keychain's answer adds a banner above): a click that met a moving page is made
+    again, as a person would."""
 
     def chosen() -> bool:
-        # Settings may still be laying out (the keychain's answer adds a banner above): a
-        # click that met a moving page is made again, as a person would.
         if driver.script(f"return document.querySelector('{radio}')?.checked === true"):
             return True
         driver.click(radio)
         return False
 
-    wait_for(chosen, 10, f"the {choice} chat view to be chosen", interval=0.5)
+    wait_for(chosen, 10, what, interval=0.5)
+
+
+def choose_chat_view(driver: WebDriver, choice: str) -> None:
+    """Settings → Chat view, as a person picks it ("auto", "chatkit" or "builtin"), then back to chat."""
+    driver.click("nav.sidebar button[data-view=settings]")
+    choose(driver, f"input[name=chat-view][value={choice}]", f"the {choice} chat view to be chosen")
     driver.click("nav.sidebar button[data-view=chat]")
 
 

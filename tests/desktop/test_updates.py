@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from harness import (ROOT, WebDriver, app_binary, app_environment, complete_local_onboarding, free_port,
+from harness import (ROOT, WebDriver, app_binary, app_environment, choose, complete_local_onboarding, free_port,
                      wait_for, write_settings)
 
 KEY = "sk-test-Updates-7tR2"
@@ -137,9 +137,7 @@ def test_an_update_is_found_downloaded_and_verified_and_a_tampered_one_refused(x
 
         # Settings → Ask, then a feed whose bundle was changed after signing.
         driver.click("nav.sidebar button[data-view=settings]")
-        driver.click("input[name=updates][value=ask]")
-        wait_for(lambda: driver.script("return document.querySelector('input[name=updates][value=ask]').checked"),
-                 10, "Ask to be chosen")
+        choose(driver, "input[name=updates][value=ask]", "Ask to be chosen")
         feed.serving = "/tampered.AppImage"
         click_button(driver, "Check for updates")
         wait_for(lambda: "Version 0.2.0 is available (you have 0.1.0)" in updates_text(driver), 30,
