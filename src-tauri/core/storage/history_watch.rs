@@ -14,7 +14,7 @@ use crate::storage::thread_store::INDEX;
 pub const HISTORY_WATCH_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The list of threads in a folder as it is on disk: equal stamps, same list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct HistoryStamp {
     index: Option<Stamp>,
     journal: Option<Stamp>,

@@ -5,8 +5,8 @@ import type { MarkdownRenderer } from "./MarkdownRenderer";
 export const OpenLinkContext = createContext<(href: string) => void>(() => undefined);
 
 // The renderer (react-markdown, GFM, sanitizing: most of the chat's script) loads when a
-// message first needs it, not with the chat: a new chat never pays for it (about 2.4 MB of
-// the web process at idle). The chat asks for it as a thread opens or a message is sent,
+// message first needs it, not with the chat: a new chat never pays for it (1-2 MB of the
+// web process at idle, measured). The chat asks for it as a thread opens or a message is sent,
 // so what it shows is formatted from its first frame.
 let renderer: typeof MarkdownRenderer | null = null;
 let loading: Promise<void> | null = null;
