@@ -683,6 +683,47 @@ def test_server_applied_an_edit_unacknowledged_then_another_edit(alice, backend,
     assert result["conflicts"] == [], result
 
 
+@pytest.mark.parametrize("field", ["completed", "title"])
+def test_an_edit_landed_unacknowledged_then_a_retry_that_never_arrived(alice, backend, field):
+    """Two unacknowledged attempts in a row: the first landed (its answer lost), the user edited
+    again, the second never reached the server. The server's value is still this device's own
+    first write, not another device's edit, so the latest local value wins with no conflict.
+    (Found by the kill -9 loop: remembering only the last attempt reported a conflict and kept
+    the stale value.)"""
+    task = alice.add("Draft")
+    synced_ok(alice, backend)
+    sid = int(alice.task(task["id"])["server_id"])
+    writes_to_task = lambda req: req.task_id == sid and req.method in WRITES  # noqa: E731
+
+    if field == "completed":
+        alice.complete(task["id"])
+    else:
+        alice.update(task["id"], title="Second draft")
+    backend.fault = lambda req: Fault.DROP_AFTER_APPLY if writes_to_task(req) else None
+    lost = alice.sync()
+    backend.wait_idle()
+    landed = backend.task(sid)[field]
+    assert landed == (True if field == "completed" else "Second draft"), backend.task(sid)
+    assert lost["state"] in ("offline", "error") and lost["pending_changes"] == 1, lost
+
+    if field == "completed":
+        alice.reopen(task["id"])
+    else:
+        alice.update(task["id"], title="Final draft")
+    backend.fault = lambda req: Fault.DROP if writes_to_task(req) else None
+    lost = alice.sync()
+    backend.wait_idle()
+    assert backend.task(sid)[field] == landed, "the second attempt must not have reached the server"
+    assert lost["state"] in ("offline", "error") and lost["pending_changes"] == 1, lost
+
+    backend.fault = None
+    result = synced_ok(alice, backend)
+    want = False if field == "completed" else "Final draft"
+    assert result["conflicts"] == [], result
+    assert backend.task(sid)[field] == want, f"the latest edit was lost: {backend.task(sid)}"
+    assert alice.task(task["id"])[field] == want
+
+
 def test_crash_after_the_server_deleted_resolves(alice, backend):
     task = alice.add("Delete me")
     alice.add("Stay")

@@ -405,7 +405,7 @@ fn write_ahead(
     store
         .transact_task(queued.op.local_id(), durability, |inner| {
             if let Some(queued) = inner.sync.outbox.iter_mut().find(|q| q.seq == seq) {
-                queued.attempt = Some(sending.clone());
+                queued.record_attempt(sending);
             }
             Ok(())
         })
@@ -567,10 +567,7 @@ async fn push_one(
             let mut conflicts = Vec::new();
             for field in fields {
                 // A value an unacknowledged attempt of ours wrote is not another device's.
-                let ours_before = queued
-                    .attempt
-                    .as_ref()
-                    .is_some_and(|sent| sent.get(*field) == theirs.get(*field));
+                let ours_before = queued.sent(*field, &theirs.get(*field));
                 let changed_there = theirs.get(*field) != base.get(*field) && !ours_before;
                 let differs = theirs.get(*field) != ours.get(*field);
                 if changed_there && differs {

@@ -64,6 +64,31 @@ pub struct QueuedOp {
     /// dropped connection), the replay recognises its own earlier write on the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<ServerFields>,
+    /// Attempts before `attempt` that sent other values, still unacknowledged: any of them
+    /// may be what the server holds (one landed with its answer lost, a later one never
+    /// arrived), so all count as this device's own writes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sent_earlier: Vec<ServerFields>,
+}
+
+impl QueuedOp {
+    /// Records `sending` as the latest attempt, keeping the earlier ones.
+    pub fn record_attempt(&mut self, sending: &ServerFields) {
+        self.sent_earlier.retain(|earlier| earlier != sending);
+        if let Some(previous) = self.attempt.replace(sending.clone()) {
+            if previous != *sending && !self.sent_earlier.contains(&previous) {
+                self.sent_earlier.push(previous);
+            }
+        }
+    }
+
+    /// Whether an unacknowledged attempt of this op sent `value` for `field`.
+    pub fn sent(&self, field: Field, value: &Value) -> bool {
+        self.attempt
+            .iter()
+            .chain(&self.sent_earlier)
+            .any(|sent| sent.get(field) == *value)
+    }
 }
 
 /// The synced fields of a task as the server had them.
@@ -122,6 +147,7 @@ impl SyncState {
             seq,
             op,
             attempt: None,
+            sent_earlier: Vec::new(),
         });
     }
 
@@ -278,6 +304,29 @@ mod tests {
         state.record_create("t1");
         state.record_edit("t1", &[Field::Title]);
         assert!(state.outbox.is_empty());
+    }
+
+    #[test]
+    fn every_unacknowledged_attempt_counts_as_ours() {
+        let mut state = connected();
+        state.server_ids.insert("t".into(), "7".into());
+        state.record_edit("t", &[Field::Completed]);
+        let fields = |completed| ServerFields {
+            title: "Draft".into(),
+            description: None,
+            completed,
+        };
+        let queued = &mut state.outbox[0];
+        assert!(!queued.sent(Field::Completed, &true.into()));
+        queued.record_attempt(&fields(true));
+        queued.record_attempt(&fields(false));
+        queued.record_attempt(&fields(true));
+        assert!(queued.sent(Field::Completed, &true.into()));
+        assert!(queued.sent(Field::Completed, &false.into()));
+        assert_eq!(queued.sent_earlier, vec![fields(false)], "kept once each");
+        // Coalescing a later edit keeps what was sent.
+        state.record_edit("t", &[Field::Title]);
+        assert!(state.outbox[0].sent(Field::Completed, &false.into()));
     }
 
     #[test]
