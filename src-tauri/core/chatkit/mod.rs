@@ -13,4 +13,5 @@ pub mod proxy;
 pub mod responder;
 pub mod server;
 pub mod store;
+pub mod timestamp;
 pub mod types;

@@ -326,7 +326,7 @@ impl EventSink {
         self.thread = merged;
         self.last_saved = self.thread.clone();
         self.send(ThreadStreamEvent::ThreadUpdated {
-            thread: thread_response(&self.thread, Page::default()),
+            thread: thread_response(self.thread.clone(), Page::default()),
         })
         .await
     }
@@ -383,9 +383,8 @@ impl EventSink {
 
 /// A thread as the protocol answers it; like chatkit-python, hidden items are left out and
 /// server-side metadata stays on the server.
-pub fn thread_response(meta: &ThreadMetadata, mut items: Page<ThreadItem>) -> Thread {
+pub fn thread_response(mut meta: ThreadMetadata, mut items: Page<ThreadItem>) -> Thread {
     items.data.retain(|item| !item.is_hidden());
-    let mut meta = meta.clone();
     meta.metadata = Default::default();
     Thread { meta, items }
 }

@@ -149,7 +149,7 @@ impl ChatKitServer {
             ChatKitRequest::ThreadsGetById { params } => {
                 let meta = store.load_thread(&params.thread_id)?;
                 let items = store.load_items(&meta.id, None, DEFAULT_PAGE_SIZE, Order::Asc)?;
-                json_body(&thread_response(&meta, self.answered(items)))
+                json_body(&thread_response(meta, self.answered(items)))
             }
             ChatKitRequest::ThreadsList { params } => {
                 let page = store.load_threads(
@@ -160,7 +160,7 @@ impl ChatKitServer {
                 json_body(&Page {
                     data: page
                         .data
-                        .iter()
+                        .into_iter()
                         .map(|meta| thread_response(meta, Page::default()))
                         .collect(),
                     has_more: page.has_more,
@@ -181,7 +181,7 @@ impl ChatKitServer {
                 let mut meta = store.load_thread(&params.thread_id)?;
                 meta.title = Some(params.title);
                 store.save_thread(&meta)?;
-                json_body(&thread_response(&meta, Page::default()))
+                json_body(&thread_response(meta, Page::default()))
             }
             ChatKitRequest::ThreadsDelete { params } => {
                 store.delete_thread(&params.thread_id)?;
@@ -412,7 +412,7 @@ async fn run_stream(
             send(
                 &tx,
                 ThreadStreamEvent::ThreadCreated {
-                    thread: thread_response(&meta, Page::default()),
+                    thread: thread_response(meta.clone(), Page::default()),
                 },
             )
             .await?;

@@ -270,6 +270,7 @@ pub struct ThreadMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     pub id: String,
+    #[serde(serialize_with = "crate::chatkit::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub status: ThreadStatus,
@@ -295,11 +296,43 @@ pub enum ThreadStatus {
 }
 
 /// A thread as answered to the client: its metadata, with its items (or an empty page).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Thread {
     #[serde(flatten)]
     pub meta: ThreadMetadata,
     pub items: Page<ThreadItem>,
+}
+
+/// By hand, as the same flat object `#[serde(flatten)]` would write: flatten goes through
+/// serde's map machinery, a large share of every `threads.list`.
+impl Serialize for Thread {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let meta = &self.meta;
+        let mut out = serializer.serialize_struct("Thread", 7)?;
+        match &meta.title {
+            Some(title) => out.serialize_field("title", title)?,
+            None => out.skip_field("title")?,
+        }
+        out.serialize_field("id", &meta.id)?;
+        out.serialize_field("created_at", &WireTime(&meta.created_at))?;
+        out.serialize_field("status", &meta.status)?;
+        match &meta.allowed_image_domains {
+            Some(domains) => out.serialize_field("allowed_image_domains", domains)?,
+            None => out.skip_field("allowed_image_domains")?,
+        }
+        out.serialize_field("metadata", &meta.metadata)?;
+        out.serialize_field("items", &self.items)?;
+        out.end()
+    }
+}
+
+struct WireTime<'a>(&'a DateTime<Utc>);
+
+impl Serialize for WireTime<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::chatkit::timestamp::serialize(self.0, serializer)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -309,6 +342,7 @@ pub struct Thread {
 pub struct ThreadItem {
     pub id: String,
     pub thread_id: String,
+    #[serde(serialize_with = "crate::chatkit::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     #[serde(flatten)]
     pub kind: ItemKind,
@@ -644,6 +678,55 @@ mod tests {
         let text = serde_json::to_string(&thread).unwrap();
         assert!(!text.contains("null"), "{text}");
         assert!(text.contains(r#""status":{"type":"active"}"#), "{text}");
+    }
+
+    #[test]
+    fn a_thread_serializes_as_its_flattened_metadata_and_items() {
+        // What `#[serde(flatten)]` writes, the form the hand-written impl must keep.
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            #[serde(flatten)]
+            meta: &'a ThreadMetadata,
+            items: &'a Page<ThreadItem>,
+        }
+        let plain = ThreadMetadata {
+            title: None,
+            id: "thr_1".into(),
+            created_at: "2026-11-21T09:00:00Z".parse().unwrap(),
+            status: ThreadStatus::Active,
+            allowed_image_domains: None,
+            metadata: Json::new(),
+        };
+        let mut full = plain.clone();
+        full.title = Some("Groceries \"weekly\"".into());
+        full.created_at = "2026-11-21T09:00:00.120Z".parse().unwrap();
+        full.status = ThreadStatus::Locked {
+            reason: Some("read only".into()),
+        };
+        full.allowed_image_domains = Some(vec!["example.com".into()]);
+        full.metadata.insert("model".into(), json!("gpt-5-mini"));
+        let items = Page {
+            data: vec![ThreadItem {
+                id: "msg_1".into(),
+                thread_id: "thr_1".into(),
+                created_at: "2026-11-21T09:00:01.123456Z".parse().unwrap(),
+                kind: ItemKind::AssistantMessage {
+                    content: vec![AssistantMessageContent::text("Hi")],
+                },
+            }],
+            has_more: true,
+            after: Some("msg_1".into()),
+        };
+        for (meta, items) in [(plain, Page::default()), (full, items)] {
+            let thread = Thread { meta, items };
+            let flat = Flat {
+                meta: &thread.meta,
+                items: &thread.items,
+            };
+            let text = serde_json::to_string(&thread).unwrap();
+            assert_eq!(text, serde_json::to_string(&flat).unwrap());
+            assert_eq!(serde_json::from_str::<Thread>(&text).unwrap(), thread);
+        }
     }
 
     #[test]
