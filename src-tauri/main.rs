@@ -3,41 +3,22 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use todo_assistant::cli::{attach_parent_console, execute, parse, Command};
+use todo_assistant::cli::{attach_parent_console, hand_over_to_cli};
 
-/// Without a subcommand the app opens its window; each subcommand runs headless.
-#[derive(Parser)]
-#[command(
-    name = "todo-assistant",
-    version,
-    about = "Todo Assistant: manage tasks by talking to an AI assistant. Without a subcommand, opens the app.",
-    propagate_version = true
-)]
-struct AppCli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
+/// Without arguments the app opens its window; any argument (a subcommand, --help,
+/// --version) is the command line's, which `todo-assistant-cli` answers.
 fn main() -> ExitCode {
     todo_assistant::mark_launch();
-    // Only when asked for something on the command line: a double-clicked app has no console.
-    if std::env::args_os().len() > 1 {
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    if !args.is_empty() {
+        // Only when asked for something on the command line: a double-clicked app has no console.
         attach_parent_console();
+        return hand_over_to_cli(args);
     }
-    let cli = match parse::<AppCli>() {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    match cli.command {
-        Some(command) => execute(command),
-        None => {
-            if let Err(message) = todo_assistant::display_available() {
-                eprintln!("todo-assistant: {message}");
-                return ExitCode::from(2);
-            }
-            todo_assistant::run();
-            ExitCode::SUCCESS
-        }
+    if let Err(message) = todo_assistant::display_available() {
+        eprintln!("todo-assistant: {message}");
+        return ExitCode::from(2);
     }
+    todo_assistant::run();
+    ExitCode::SUCCESS
 }

@@ -121,3 +121,30 @@ def test_the_app_without_a_subcommand_and_without_a_display_says_so(tmp_path):
     r = run(APP, env=no_display_env(tmp_path))
     assert r.returncode == 2, r
     assert "no display" in r.stderr and "serve" in r.stderr, r.stderr
+
+
+def test_the_app_hands_its_command_line_to_the_cli_beside_it(tmp_path):
+    """The app binary carries no headless code: it execs todo-assistant-cli from its own folder
+    (the same process, so a signal or kill -9 reaches the server), or says what is missing."""
+    env = no_display_env(tmp_path)
+    served = subprocess.Popen([str(APP), "serve", "--port", "0", "--data-dir", str(tmp_path / "d")],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        ready = json.loads(served.stdout.readline())
+        assert ready["chatkit_url"].startswith("http://127.0.0.1:"), ready
+        if Path(f"/proc/{served.pid}/exe").exists():
+            assert Path(f"/proc/{served.pid}/exe").resolve() == HEADLESS.resolve()
+    finally:
+        served.kill()
+        served.wait(10)
+
+    alone = tmp_path / "bin" / APP.name
+    alone.parent.mkdir()
+    shutil.copy2(APP, alone)
+    missing = run(alone, "tasks", "list", "--data-dir", str(tmp_path / "d"), env=env)
+    assert missing.returncode == 1, missing
+    error = json.loads(missing.stdout)
+    assert error["code"] == "not_supported" and "todo-assistant-cli" in error["message"], error
+    shutil.copy2(HEADLESS, alone.parent / HEADLESS.name)
+    present = run(alone, "tasks", "list", "--data-dir", str(tmp_path / "d"), env=env)
+    assert present.returncode == 0 and json.loads(present.stdout)["tasks"] == [], present
