@@ -693,28 +693,23 @@ def test_an_edit_landed_unacknowledged_then_a_retry_that_never_arrived(alice, ba
     task = alice.add("Draft")
     synced_ok(alice, backend)
     sid = int(alice.task(task["id"])["server_id"])
-    writes_to_task = lambda req: req.task_id == sid and req.method in WRITES  # noqa: E731
+
+    def edit_then_sync(edit: Callable[[], Any], fault: Fault) -> None:
+        edit()
+        backend.fault = lambda req: fault if req.task_id == sid and req.method in WRITES else None
+        lost = alice.sync()
+        backend.wait_idle()
+        assert lost["state"] in ("offline", "error") and lost["pending_changes"] == 1, lost
 
     if field == "completed":
-        alice.complete(task["id"])
+        edits = [lambda: alice.complete(task["id"]), lambda: alice.reopen(task["id"])]
     else:
-        alice.update(task["id"], title="Second draft")
-    backend.fault = lambda req: Fault.DROP_AFTER_APPLY if writes_to_task(req) else None
-    lost = alice.sync()
-    backend.wait_idle()
+        edits = [lambda: alice.update(task["id"], title="Second draft"), lambda: alice.update(task["id"], title="Final draft")]
+    edit_then_sync(edits[0], Fault.DROP_AFTER_APPLY)
     landed = backend.task(sid)[field]
     assert landed == (True if field == "completed" else "Second draft"), backend.task(sid)
-    assert lost["state"] in ("offline", "error") and lost["pending_changes"] == 1, lost
-
-    if field == "completed":
-        alice.reopen(task["id"])
-    else:
-        alice.update(task["id"], title="Final draft")
-    backend.fault = lambda req: Fault.DROP if writes_to_task(req) else None
-    lost = alice.sync()
-    backend.wait_idle()
+    edit_then_sync(edits[1], Fault.DROP)
     assert backend.task(sid)[field] == landed, "the second attempt must not have reached the server"
-    assert lost["state"] in ("offline", "error") and lost["pending_changes"] == 1, lost
 
     backend.fault = None
     result = synced_ok(alice, backend)
