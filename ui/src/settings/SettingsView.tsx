@@ -16,6 +16,9 @@ export function SettingsView({ settings, onSaved }: { settings: Settings; onSave
     commands.appInfo().then(setInfo, (e: unknown) => { setError(asAppError(e)); });
   }, []);
 
+  // While the app's answer is on its way; a dash once it failed (the error says why).
+  const pending = error === null ? "…" : "—";
+
   const openLogs = async () => {
     setError(null);
     try {
@@ -56,18 +59,17 @@ export function SettingsView({ settings, onSaved }: { settings: Settings; onSave
             </p>
           </div>
         )}
-        {info && (
-          <dl className="facts">
-            <dt>Version</dt>
-            <dd>{info.version}</dd>
-            <dt>Data folder</dt>
-            <dd><code>{info.paths.data_dir}</code></dd>
-            <dt>Logs folder</dt>
-            <dd><code>{info.paths.log_dir}</code></dd>
-            <dt>Keychain entry</dt>
-            <dd><code>{info.keychain_service}</code></dd>
-          </dl>
-        )}
+        {/* Always laid out, so the answer fills it in without moving the button below. */}
+        <dl className="facts" aria-busy={info === null && error === null}>
+          <dt>Version</dt>
+          <dd>{info?.version ?? pending}</dd>
+          <dt>Data folder</dt>
+          <dd><code>{info?.paths.data_dir ?? pending}</code></dd>
+          <dt>Logs folder</dt>
+          <dd><code>{info?.paths.log_dir ?? pending}</code></dd>
+          <dt>Keychain entry</dt>
+          <dd><code>{info?.keychain_service ?? pending}</code></dd>
+        </dl>
         {error && <ErrorBanner error={error} onDismiss={() => { setError(null); }} />}
         <button type="button" onClick={() => void openLogs()}>
           Open logs folder
