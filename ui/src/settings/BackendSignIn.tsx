@@ -1,7 +1,6 @@
 import type { BackendStatus } from "../bindings";
 import type { Draft } from "./connectionDraft";
 import { lazyFormat } from "../shared/lazyFormat";
-import { Fieldset } from "../shared/Fieldset";
 
 const expiryFormat = lazyFormat(
   () => new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }),
@@ -40,7 +39,7 @@ export function BackendSignIn({
 }) {
   const signedIn = status?.signed_in === true;
   return (
-    <Fieldset className="sign-in">
+    <fieldset className="sign-in">
       <legend>Sign in to the backend</legend>
       <p className="muted small sign-in-status" data-testid="backend-status">
         {status === null ? (
@@ -93,6 +92,6 @@ export function BackendSignIn({
           </button>
         </>
       )}
-    </Fieldset>
+    </fieldset>
   );
 }

@@ -8,7 +8,6 @@ import {
   type Settings,
 } from "../bindings";
 import { ErrorBanner } from "../shared/ErrorBanner";
-import { Fieldset } from "../shared/Fieldset";
 import { asAppError, unwrap } from "../shared/ipc";
 import { BackendSignIn } from "./BackendSignIn";
 import {
@@ -172,7 +171,7 @@ export function ConnectionForm({
 
   return (
     <form className="stack" onSubmit={(e) => void submit(e)} aria-label="Connection">
-      <Fieldset className="choices">
+      <fieldset className="choices">
         <legend>How should the assistant connect?</legend>
         <Choice name="connection-kind" value="local" current={draft.kind} onPick={(kind) => { update({ kind }); }}
           title="Local (recommended)"
@@ -188,7 +187,7 @@ export function ConnectionForm({
             title="Hosted workflow (legacy)"
             detail={`An Agent Builder workflow hosted by OpenAI. OpenAI ended these on ${HOSTED_WORKFLOWS_END}.`} />
         </details>
-      </Fieldset>
+      </fieldset>
 
       {draft.kind === "hosted_workflow" && (
         <div className="banner banner-warning" role="note">
@@ -210,7 +209,7 @@ export function ConnectionForm({
             <input type="url" name="backend-url" value={draft.backendUrl} required placeholder="https://todo.example.com"
               onChange={(e) => { update({ backendUrl: e.target.value }); }} />
           </label>
-          <Fieldset className="choices compact">
+          <fieldset className="choices compact">
             <legend>Chat</legend>
             <Choice name="backend-chat" value="chatkit_endpoint" current={draft.backendChat}
               onPick={(backendChat) => { update({ backendChat }); }}
@@ -220,7 +219,7 @@ export function ConnectionForm({
               onPick={(backendChat) => { update({ backendChat }); }}
               title="The backend starts OpenAI chat sessions"
               detail="The chat runs at OpenAI; the backend hands this app a short-lived session for it." />
-          </Fieldset>
+          </fieldset>
           <BackendSignIn draft={draft} status={backendStatus} unreachable={unreachable === "backend"}
             onChange={update} onSignOut={() => void signOut()} signingOut={signingOut} />
         </>
