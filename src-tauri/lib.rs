@@ -176,6 +176,10 @@ fn start_sync(
 
 /// The global the page reads its first settings from (ui/src/startSettings.ts).
 const START_SETTINGS_GLOBAL: &str = "__TODO_ASSISTANT_START_SETTINGS__";
+/// The pending tasks' count for the sidebar's badge, read by `ui/src/startSettings.ts`: the
+/// first render has it, so the badge does not pop in once the list arrives (a repaint that,
+/// landing between the start's own paints, costs a window-sized X shared-memory block).
+const START_PENDING_TASKS_GLOBAL: &str = "__TODO_ASSISTANT_START_PENDING_TASKS__";
 
 /// Creates the main window (`"create": false` in tauri.conf.json) with the settings already
 /// in the page, so its first render is the real view rather than a wait for an IPC answer
@@ -184,6 +188,7 @@ const START_SETTINGS_GLOBAL: &str = "__TODO_ASSISTANT_START_SETTINGS__";
 fn create_main_window(
     app: &tauri::App,
     settings: &error::AppResult<broker::connection::Settings>,
+    pending_tasks: Option<usize>,
 ) -> tauri::Result<()> {
     let config = app
         .config()
@@ -200,6 +205,10 @@ fn create_main_window(
         .and_then(|s| serde_json::to_string(s).ok())
     {
         window = window.initialization_script(format!("window.{START_SETTINGS_GLOBAL} = {json};"));
+    }
+    if let Some(count) = pending_tasks {
+        window =
+            window.initialization_script(format!("window.{START_PENDING_TASKS_GLOBAL} = {count};"));
     }
     let window = window
         .on_page_load(|_, payload| {
@@ -333,6 +342,10 @@ pub fn run() {
             ));
             watch_local_threads(handle, &data_dir);
             let tasks = open_tasks(handle, &data_dir);
+            let pending_tasks = tasks
+                .as_ref()
+                .ok()
+                .map(|store| store.list(tasks::model::StatusFilter::Pending).len());
             let sync = tasks.as_ref().ok().map(|store| {
                 start_sync(handle, store.clone(), settings_docs.clone(), OsKeychain::for_app())
             });
@@ -353,7 +366,7 @@ pub fn run() {
                 settings_recovery,
             });
             app.manage(updates::Updates::default());
-            create_main_window(app, &start_settings)?;
+            create_main_window(app, &start_settings, pending_tasks)?;
             focus_main_window(app.handle());
             let launched = LAUNCHED.get_or_init(Instant::now);
             tracing::info!(ms = launched.elapsed().as_millis() as u64, "window shown");

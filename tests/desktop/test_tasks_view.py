@@ -5,7 +5,7 @@ task and the change reaches the store, and Delete can be undone."""
 import json
 import subprocess
 
-from harness import APP_IDENTIFIER, WebDriver, app_binary, app_environment, wait_for, complete_local_onboarding
+from harness import APP_IDENTIFIER, WebDriver, app_binary, app_environment, complete_local_onboarding, wait_for, write_settings
 
 KEY = "sk-test-TasksView-3mQ8"
 COUNT = 300
@@ -155,3 +155,27 @@ def test_tasks_view_virtualizes_and_works_from_the_keyboard(xvfb, tmp_path):
     finally:
         driver.close()
     subprocess.run(["secret-tool", "clear", "service", APP_IDENTIFIER, "username", "openai_api_key"], env=env)
+
+
+def test_the_sidebar_shows_the_pending_count_from_its_first_render(xvfb, tmp_path):
+    """The window is created with the pending count in the page, so the Tasks badge does not
+    pop in once the list arrives (which would also repaint the window mid-start)."""
+    env = app_environment(tmp_path, xvfb.display)
+    data = write_settings(tmp_path)
+
+    def cli(*args: str) -> dict:
+        done = subprocess.run([str(app_binary()), "tasks", "--data-dir", str(data), *args], env=env,
+                              check=True, capture_output=True, text=True)
+        return json.loads(done.stdout)
+
+    added = [cli("add", title) for title in ("Buy milk", "Call Anna", "Pay rent", "Book flights")]
+    cli("complete", added[1]["id"])
+    driver = WebDriver(env, app_binary(), tmp_path / "webdriver.log")
+    try:
+        wait_for(lambda: driver.script("return document.querySelector('nav.sidebar') !== null"), 60, "the main view")
+        assert driver.script("return window.__TODO_ASSISTANT_START_PENDING_TASKS__") == 3
+        wait_for(lambda: driver.script(
+            "return document.querySelector('nav.sidebar button[data-view=tasks] .nav-badge')?.textContent") == "3",
+            30, "the Tasks badge")
+    finally:
+        driver.close()

@@ -130,6 +130,34 @@ describe("App", () => {
     }
   });
 
+  it("shows the pending count the window was created with until the task list answers, then the list's", async () => {
+    let answerTasks: (() => void) | undefined;
+    mockIPC(
+      (cmd) => {
+        if (cmd === "get_settings") return SETTINGS;
+        if (cmd === "tasks_list") return new Promise((resolve) => { answerTasks = () => { resolve(TASKS); }; });
+        return new Promise(() => undefined); // nothing else answers
+      },
+      { shouldMockEvents: true },
+    );
+    const globals = window as unknown as Record<string, unknown>;
+    globals.__TODO_ASSISTANT_START_SETTINGS__ = SETTINGS;
+    globals.__TODO_ASSISTANT_START_PENDING_TASKS__ = 5;
+    try {
+      render(<App />);
+      // The first render: the badge is there before any answer.
+      expect(within(nav()).getByRole("button", { name: "Tasks (5 pending)" })).toBeTruthy();
+      await waitFor(() => { expect(answerTasks).toBeDefined(); });
+      answerTasks?.();
+      await waitFor(() => {
+        expect(within(nav()).getByRole("button", { name: "Tasks (2 pending)" })).toBeTruthy();
+      });
+    } finally {
+      delete globals.__TODO_ASSISTANT_START_SETTINGS__;
+      delete globals.__TODO_ASSISTANT_START_PENDING_TASKS__;
+    }
+  });
+
   it("takes the core's settings when they differ from the window's start settings (a reload)", async () => {
     fakeCore({ ...SETTINGS, connection: null });
     (window as unknown as Record<string, unknown>).__TODO_ASSISTANT_START_SETTINGS__ = SETTINGS;

@@ -4,7 +4,7 @@ import { ChatPane } from "./chat/ChatPane";
 import { ErrorBanner } from "./shared/ErrorBanner";
 import { asAppError, unwrap } from "./shared/ipc";
 import { OnlineStatus } from "./shared/OnlineStatus";
-import { freshest, startSettings } from "./startSettings";
+import { freshest, startPendingTasks, startSettings } from "./startSettings";
 import { SyncStatusLine } from "./sync/SyncBar";
 import { useSyncStatus } from "./sync/useSyncStatus";
 import { Onboarding, SettingsView } from "./lazyViews";
@@ -54,7 +54,11 @@ function Shell({ settings, setSettings }: {
   const [view, setView] = useState<View>("chat");
   // Loaded here, not in the Tasks view, so the view opens at once and the count stays live.
   const tasks = useTaskList();
-  const pending = useMemo(() => tasks.tasks?.filter((t) => !t.completed).length, [tasks.tasks]);
+  // Until the list arrives, the count the window was created with: no badge popping in.
+  const pending = useMemo(
+    () => tasks.tasks ? tasks.tasks.filter((t) => !t.completed).length : startPendingTasks(),
+    [tasks.tasks],
+  );
   const sync = useSyncStatus();
   const openSettings = () => {
     setView("settings");

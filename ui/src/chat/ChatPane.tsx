@@ -31,7 +31,7 @@ export function ChatPane(props: ChatPaneProps) {
 
 function LoadingChat() {
   return (
-    <section className="pane center" aria-busy="true">
+    <section className="pane center slow-wait" aria-busy="true">
       <div className="spinner" aria-hidden="true" />
       <p className="muted">Loading chat…</p>
     </section>

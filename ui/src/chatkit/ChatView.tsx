@@ -59,7 +59,7 @@ export function ChatView({
 
   if (state.phase === "loading") {
     return (
-      <section className="pane center" aria-busy="true">
+      <section className="pane center slow-wait" aria-busy="true">
         <div className="spinner" aria-hidden="true" />
         <p className="muted">Loading chat…</p>
       </section>
