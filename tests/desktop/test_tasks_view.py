@@ -157,9 +157,11 @@ def test_tasks_view_virtualizes_and_works_from_the_keyboard(xvfb, tmp_path):
     subprocess.run(["secret-tool", "clear", "service", APP_IDENTIFIER, "username", "openai_api_key"], env=env)
 
 
-def test_the_sidebar_shows_the_pending_count_from_its_first_render(xvfb, tmp_path):
+def test_the_start_has_no_pop_ins_the_badge_is_there_and_a_short_wait_shows_no_spinner(xvfb, tmp_path):
     """The window is created with the pending count in the page, so the Tasks badge does not
-    pop in once the list arrives (which would also repaint the window mid-start)."""
+    pop in once the list arrives; and the chat's "Loading chat…" wait shows only once it has
+    lasted half a second, so a quick start flashes no spinner (each such late repaint would
+    also take another block of X shared memory)."""
     env = app_environment(tmp_path, xvfb.display)
     data = write_settings(tmp_path)
 
@@ -177,5 +179,24 @@ def test_the_sidebar_shows_the_pending_count_from_its_first_render(xvfb, tmp_pat
         wait_for(lambda: driver.script(
             "return document.querySelector('nav.sidebar button[data-view=tasks] .nav-badge')?.textContent") == "3",
             30, "the Tasks badge")
+
+        # The wait the chat pane shows while its view loads, as ChatPane renders it.
+        driver.script("""
+            const wait = document.createElement('section');
+            wait.className = 'pane center slow-wait';
+            wait.id = 'probe-wait';
+            wait.innerHTML = '<div class="spinner"></div><p>Loading chat…</p>';
+            document.body.append(wait);
+            window.__probeStarted = performance.now();
+        """)
+        early = driver.script("""
+            const spinner = document.querySelector('#probe-wait .spinner');
+            return [getComputedStyle(spinner).visibility, performance.now() - window.__probeStarted];
+        """)
+        if early[1] < 400:  # WebDriver answered well inside the half second
+            assert early[0] == "hidden", early
+        wait_for(lambda: driver.script(
+            "return getComputedStyle(document.querySelector('#probe-wait .spinner')).visibility") == "visible",
+            10, "the spinner of a long wait")
     finally:
         driver.close()
