@@ -342,10 +342,7 @@ pub fn run() {
             ));
             watch_local_threads(handle, &data_dir);
             let tasks = open_tasks(handle, &data_dir);
-            let pending_tasks = tasks
-                .as_ref()
-                .ok()
-                .map(|store| store.list(tasks::model::StatusFilter::Pending).len());
+            let pending_tasks = tasks.as_ref().ok().map(|store| store.pending_count());
             let sync = tasks.as_ref().ok().map(|store| {
                 start_sync(handle, store.clone(), settings_docs.clone(), OsKeychain::for_app())
             });

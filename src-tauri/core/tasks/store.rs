@@ -487,6 +487,12 @@ impl TaskStore {
         self.shared.announce(vec![change(kind, task_id)]);
     }
 
+    /// How many tasks are not done, without copying them (the sidebar's badge at start).
+    pub fn pending_count(&self) -> usize {
+        self.shared
+            .read(|inner| inner.tasks.iter().filter(|task| !task.completed).count())
+    }
+
     pub fn list(&self, filter: StatusFilter) -> Vec<Task> {
         self.shared.read(|inner| {
             inner
@@ -677,6 +683,24 @@ mod tests {
         store.add("Flushed", None).unwrap();
         assert_eq!(synchronous(&store), 2, "the next plain write is FULL again");
         assert_eq!(open(dir.path()).list(StatusFilter::All).len(), 2);
+    }
+
+    #[test]
+    fn the_pending_count_leaves_out_done_tasks_and_follows_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        assert_eq!(store.pending_count(), 0);
+        let milk = store.add("Buy milk", None).unwrap();
+        store.add("Call Anna", None).unwrap();
+        store.add("Pay rent", None).unwrap();
+        store.set_completed(&milk.id, true).unwrap();
+        assert_eq!(store.pending_count(), 2);
+        store.set_completed(&milk.id, false).unwrap();
+        assert_eq!(store.pending_count(), 3);
+        assert_eq!(
+            store.pending_count(),
+            store.list(StatusFilter::Pending).len()
+        );
     }
 
     #[test]
