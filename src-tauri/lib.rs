@@ -241,23 +241,26 @@ fn javascript_without_jit() {
 
 /// How long after the page has loaded its start-up work (first IPC calls, the chat view's
 /// choice, the first lists) is taken to be over.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 const START_UP_SETTLES: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Gives the heap that start-up freed back to the system once the page has settled (issue
 /// 13: idle memory). glibc keeps freed blocks in its arenas and returns only the top of
 /// each; the window's creation, the embedded page's decompression and the first answers
 /// leave holes below it, about 2.4 MB of the app process at idle here.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn release_start_up_memory() {
     tauri::async_runtime::spawn(async {
         tokio::time::sleep(START_UP_SETTLES).await;
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        {
-            // SAFETY: malloc_trim only walks glibc's own arenas under their locks.
-            let released = unsafe { libc::malloc_trim(0) } == 1;
-            tracing::debug!(released, "start-up heap returned to the system");
-        }
+        // SAFETY: malloc_trim only walks glibc's own arenas under their locks.
+        let released = unsafe { libc::malloc_trim(0) } == 1;
+        tracing::debug!(released, "start-up heap returned to the system");
     });
 }
+
+/// Other allocators (macOS, Windows, musl) give freed memory back on their own.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_start_up_memory() {}
 
 /// All of the window's state but whether it is visible: setup shows it.
 fn window_state_flags() -> StateFlags {

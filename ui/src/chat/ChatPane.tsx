@@ -2,6 +2,7 @@ import { Suspense, useState } from "react";
 import type { Settings } from "../bindings";
 import { chatKey, chatRoute } from "../chatkit/chatRoute";
 import { useChatKitLoader, type ChatKitLoadState } from "../chatkit/useChatKitLoader";
+import { LoadingChat } from "../shared/LoadingChat";
 import { useOnline } from "../shared/useOnline";
 import { FallbackNotice, type FallbackReason } from "./FallbackNotice";
 import { BuiltinChat, ChatPanel, ChatView } from "../lazyViews";
@@ -26,15 +27,6 @@ export function ChatPane(props: ChatPaneProps) {
     <Suspense fallback={<LoadingChat />}>
       <ChosenChat {...props} />
     </Suspense>
-  );
-}
-
-function LoadingChat() {
-  return (
-    <section className="pane center slow-wait" aria-busy="true">
-      <div className="spinner" aria-hidden="true" />
-      <p className="muted">Loading chat…</p>
-    </section>
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Settings } from "../bindings";
+import { LoadingChat } from "../shared/LoadingChat";
 import { useOnline } from "../shared/useOnline";
 import { ChatPanel } from "./ChatPanel";
 import { chatKey } from "./chatRoute";
@@ -58,12 +59,7 @@ export function ChatView({
   }
 
   if (state.phase === "loading") {
-    return (
-      <section className="pane center slow-wait" aria-busy="true">
-        <div className="spinner" aria-hidden="true" />
-        <p className="muted">Loading chat…</p>
-      </section>
-    );
+    return <LoadingChat />;
   }
   if (state.phase === "unavailable") {
     return (
